@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
+export const LANGUAGES = ['zh-TW', 'ja', 'th', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type DatabaseSettings =
+  | { type: 'sqlite'; path: string }
+  | {
+      type: 'mysql';
+      url: string;
+      host: string;
+      port: number;
+      username: string;
+      password: string;
+      database: string;
+    };
+
+export interface LineSettings {
+  channelSecret?: string;
+  channelAccessToken?: string;
+  apiBaseUrl: string;
+  dataApiBaseUrl: string;
+  /** How long one LINE API call may take before it counts as a timeout and is retried. */
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+export interface AuthSettings {
+  jwtSecret: string;
+  jwtSecretGenerated: boolean;
+  jwtTtlSeconds: number;
+  operatorUserIds: string[];
+}
+
+/** The whole validated configuration; the only place that reads the environment is `loadSettings`. */
+export interface Settings {
+  port: number;
+  dataDir: string;
+  database: DatabaseSettings;
+  line: LineSettings;
+  auth: AuthSettings;
+  publicUrl?: string;
+  defaultLanguage: Language;
+  logLevel: LogLevel;
+  profileMaxAgeMs: number;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function value(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function httpUrl(env: Env, name: string, fallback?: string): string | undefined {
+  const raw = value(env, name) ?? fallback;
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+  }
+  return raw as T;
+}
+
+/** Accepts seconds ("3600") or a number with a unit: 30m, 12h, 7d. */
+export function parseDuration(name: string, raw: string): number {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(raw);
+  if (!m || Number(m[1]) <= 0)
+    throw new ConfigError(`${name} must be a duration like 3600, 30m, 12h or 7d (got "${raw}")`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+function database(env: Env, dataDir: string): DatabaseSettings {
+  const raw = value(env, 'DATABASE_URL');
+  if (raw === undefined) return { type: 'sqlite', path: join(dataDir, 'line-group-manager.sqlite') };
+  if (raw.startsWith('sqlite:')) {
+    const file = raw.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!file) throw new ConfigError('DATABASE_URL sqlite:<path> needs a file path');
+    return { type: 'sqlite', path: file === ':memory:' ? file : resolve(file) };
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL must be mysql://user:pass@host:3306/db or sqlite:<path>');
+  }
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+    throw new ConfigError(`DATABASE_URL scheme must be mysql:, mariadb: or sqlite: (got "${url.protocol}")`);
+  }
+  const dbName = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!dbName)
+    throw new ConfigError('DATABASE_URL must name a database, as in mysql://user:pass@host:3306/db');
+  return {
+    type: 'mysql',
+    url: raw,
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 3306,
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: dbName,
+  };
+}
+
+/** Without JWT_SECRET a random one is made once and kept in DATA_DIR, so tokens survive restarts. */
+function jwtSecret(env: Env, dataDir: string): { secret: string; generated: boolean } {
+  const raw = value(env, 'JWT_SECRET');
+  if (raw !== undefined) {
+    if (raw.length < 16) throw new ConfigError('JWT_SECRET must be at least 16 characters');
+    return { secret: raw, generated: false };
+  }
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return { secret: readFileSync(file, 'utf8').trim(), generated: true };
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return { secret, generated: true };
+}
+
+export function loadSettings(env: Env): Settings {
+  const dataDirRaw = value(env, 'DATA_DIR') ?? './data';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(dataDirRaw);
+  const jwt = jwtSecret(env, dataDir);
+  const operators = (value(env, 'OPERATOR_USER_IDS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const id of operators) {
+    if (!/^U[0-9a-f]{32}$/.test(id))
+      throw new ConfigError(`OPERATOR_USER_IDS has "${id}", which is not a LINE user id (U + 32 hex)`);
+  }
+  const ttlRaw = value(env, 'JWT_TTL');
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    dataDir,
+    database: database(env, dataDir),
+    line: {
+      channelSecret: value(env, 'LINE_CHANNEL_SECRET'),
+      channelAccessToken: value(env, 'LINE_CHANNEL_ACCESS_TOKEN'),
+      apiBaseUrl: httpUrl(env, 'LINE_API_BASE_URL', 'https://api.line.me')!,
+      dataApiBaseUrl: httpUrl(env, 'LINE_DATA_API_BASE_URL', 'https://api-data.line.me')!,
+      timeoutMs: integer(env, 'LINE_TIMEOUT_MS', 10_000, 100, 600_000),
+      maxRetries: integer(env, 'LINE_MAX_RETRIES', 4, 0, 10),
+    },
+    auth: {
+      jwtSecret: jwt.secret,
+      jwtSecretGenerated: jwt.generated,
+      jwtTtlSeconds: ttlRaw === undefined ? 12 * 3600 : parseDuration('JWT_TTL', ttlRaw),
+      operatorUserIds: operators,
+    },
+    publicUrl: httpUrl(env, 'PUBLIC_URL'),
+    defaultLanguage: oneOf(env, 'DEFAULT_LANGUAGE', LANGUAGES, 'zh-TW'),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    profileMaxAgeMs: integer(env, 'PROFILE_MAX_AGE_HOURS', 24, 1, 24 * 365) * 3600_000,
+  };
+}

@@ -1,0 +1,25 @@
+import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly db: TypeOrmHealthIndicator,
+  ) {}
+
+  @Get()
+  @HttpCode(200)
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiServiceUnavailableResponse({ schema: { example: { error: 'Database unavailable' } } })
+  async check(): Promise<{ status: 'ok' }> {
+    try {
+      await this.health.check([() => this.db.pingCheck('database', { timeout: 2000 })]);
+    } catch {
+      throw new ServiceUnavailableException('Database unavailable');
+    }
+    return { status: 'ok' };
+  }
+}
