@@ -4,11 +4,13 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BackupModule } from './backup/backup.module';
 import { ChannelsModule } from './channels/channels.module';
+import { CommandsModule } from './commands/commands.module';
 import { LoggingModule } from './common/logging.module';
 import { AppConfigModule } from './config/app-config.module';
 import { Settings } from './config/settings';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { I18nModule } from './i18n/i18n.module';
 import { LineModule } from './line/line.module';
 import { MembersModule } from './members/members.module';
 import { DispatcherModule } from './webhook/dispatcher.module';
@@ -27,10 +29,12 @@ export class AppModule {
         HealthModule,
         DispatcherModule,
         AuditModule,
+        I18nModule,
         LineModule,
         WebhookModule,
         ChannelsModule,
         MembersModule,
+        CommandsModule,
         AuthModule,
         AssistantModule,
         BackupModule,

@@ -1,0 +1,74 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadSettings, parseDuration } from './settings';
+
+const dataDir = () => mkdtempSync(join(tmpdir(), 'lgm-settings-'));
+const load = (env: Record<string, string>) => loadSettings({ DATA_DIR: dataDir(), ...env });
+
+describe('loadSettings', () => {
+  it('has working defaults: SQLite in DATA_DIR, LINE hosts, port 3000', () => {
+    const dir = dataDir();
+    const s = loadSettings({ DATA_DIR: dir });
+    expect(s.port).toBe(3000);
+    expect(s.database).toEqual({ type: 'sqlite', path: join(dir, 'line-group-manager.sqlite') });
+    expect(s.line.apiBaseUrl).toBe('https://api.line.me');
+    expect(s.line.dataApiBaseUrl).toBe('https://api-data.line.me');
+    expect(s.auth.jwtTtlSeconds).toBe(12 * 3600);
+    expect(s.defaultLanguage).toBe('zh-TW');
+  });
+
+  it('parses a MySQL URL', () => {
+    const s = load({ DATABASE_URL: 'mysql://app:p%40ss@db.local:3307/lgm' });
+    expect(s.database).toMatchObject({ type: 'mysql', host: 'db.local', port: 3307, username: 'app', password: 'p@ss', database: 'lgm' });
+  });
+
+  it('generates a JWT secret once and keeps it in DATA_DIR', () => {
+    const dir = dataDir();
+    const first = loadSettings({ DATA_DIR: dir });
+    const second = loadSettings({ DATA_DIR: dir });
+    expect(first.auth.jwtSecretGenerated).toBe(true);
+    expect(second.auth.jwtSecret).toBe(first.auth.jwtSecret);
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').trim()).toBe(first.auth.jwtSecret);
+  });
+
+  it('strips trailing slashes from base URLs', () => {
+    expect(load({ LINE_API_BASE_URL: 'http://127.0.0.1:9999/' }).line.apiBaseUrl).toBe('http://127.0.0.1:9999');
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^PORT must be a whole number/],
+    [{ PORT: '70000' }, /^PORT must be a whole number from 0 to 65535/],
+    [{ DATABASE_URL: 'postgres://x@y/z' }, /^DATABASE_URL scheme must be/],
+    [{ DATABASE_URL: 'mysql://root@127.0.0.1:3306' }, /^DATABASE_URL must name a database/],
+    [{ LINE_API_BASE_URL: 'ftp://x' }, /^LINE_API_BASE_URL must be an http\(s\) URL/],
+    [{ LINE_DATA_API_BASE_URL: 'not a url' }, /^LINE_DATA_API_BASE_URL must be an http\(s\) URL/],
+    [{ JWT_SECRET: 'short' }, /^JWT_SECRET must be at least 16 characters/],
+    [{ JWT_TTL: '12 hours' }, /^JWT_TTL must be a duration/],
+    [{ DEFAULT_LANGUAGE: 'fr' }, /^DEFAULT_LANGUAGE must be one of zh-TW, ja, th, en/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [{ OPERATOR_USER_IDS: 'Uabc' }, /^OPERATOR_USER_IDS has "Uabc"/],
+  ])('refuses %p with one line naming the variable', (env, message) => {
+    let error: unknown;
+    try {
+      load(env as Record<string, string>);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('reads durations with units', () => {
+    expect(parseDuration('JWT_TTL', '30m')).toBe(1800);
+    expect(parseDuration('JWT_TTL', '7d')).toBe(7 * 86400);
+    expect(parseDuration('JWT_TTL', '3600')).toBe(3600);
+  });
+
+  it('accepts operators as a comma list', () => {
+    const a = 'U' + 'a'.repeat(32);
+    const b = 'U' + 'b'.repeat(32);
+    expect(load({ OPERATOR_USER_IDS: ` ${a}, ${b} ` }).auth.operatorUserIds).toEqual([a, b]);
+  });
+});

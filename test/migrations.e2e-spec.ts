@@ -1,0 +1,62 @@
+import { DataSource } from 'typeorm';
+import { loadSettings } from '../src/config/settings';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { migrations } from '../src/database/migrations';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+
+describe('migrations', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const settings = loadSettings({ DATA_DIR: db.dataDir, DATABASE_URL: db.url, JWT_SECRET: 'x'.repeat(32) });
+    ds = new DataSource(dataSourceOptions(settings.database));
+    await ds.initialize();
+  });
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  it('build the whole schema from an empty database, and undo it', async () => {
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    expect(ran.map((m) => m.name)).toEqual(migrations.map((m) => new m().name));
+    for (const table of ['channels', 'channel_configs', 'members', 'webhook_events', 'audit_logs']) {
+      expect(await ds.createQueryRunner().hasTable(table)).toBe(true);
+    }
+    expect(await ds.showMigrations()).toBe(false);
+    for (let i = 0; i < migrations.length; i++) await ds.undoLastMigration({ transaction: 'each' });
+    expect(await ds.createQueryRunner().hasTable('channels')).toBe(false);
+    await ds.runMigrations({ transaction: 'each' });
+    expect(await ds.showMigrations()).toBe(false);
+  });
+
+  it('stores emoji and CJK text intact and times in UTC, whatever the process time zone', async () => {
+    const when = new Date('2025-01-15T08:00:00.123Z');
+    const name = '購物討論群 😀🎉 ไทย';
+    const { Channel } = await import('../src/channels/channel.entity');
+    const entityDs = new DataSource({ ...ds.options, entities: [Channel] } as typeof ds.options);
+    await entityDs.initialize();
+    try {
+      const repo = entityDs.getRepository(Channel);
+      await repo.insert({
+        channelId: 'C0123',
+        type: 'group',
+        name,
+        status: 'active',
+        createdAt: when,
+        createdBy: 'system',
+        enabledAt: when,
+        updatedAt: when,
+      });
+      const row = await repo.findOneByOrFail({ channelId: 'C0123' });
+      expect(row.name).toBe(name);
+      expect(row.createdAt.toISOString()).toBe('2025-01-15T08:00:00.123Z');
+      const [raw] = await entityDs.query("SELECT CAST(created_at AS CHAR) AS t FROM channels WHERE channel_id = 'C0123'");
+      expect(String(raw.t)).toMatch(/^2025-01-15[ T]08:00:00\.123/);
+    } finally {
+      await entityDs.destroy();
+    }
+  });
+});
