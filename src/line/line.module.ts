@@ -1,4 +1,10 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { LineClient } from './line-client.service';
 
-@Module({})
+/** Global: any module can inject LineClient without importing this one. */
+@Global()
+@Module({
+  providers: [LineClient],
+  exports: [LineClient],
+})
 export class LineModule {}
