@@ -38,6 +38,7 @@ export class FakeLine {
   private state = new FakeLineState();
   private readonly faults = new FaultQueue();
   private readonly sockets = new Set<Socket>();
+  private stopped?: Promise<void>;
 
   private constructor(
     private readonly server: Server,
@@ -62,10 +63,12 @@ export class FakeLine {
   }
 
   /** Closes the server at once, dropping held (timeout) and keep-alive connections. */
-  async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+  stop(): Promise<void> {
+    this.stopped ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+    return this.stopped;
   }
 
   /** Forgets everything: chats, users, contents, requests, faults, retry keys, used reply tokens. */
@@ -138,6 +141,18 @@ export class FakeLine {
     return [...this.state.pushes];
   }
 
+  /** The accepted reply that used this event's reply token, if any (for `waitFor(() => fake.replyFor(ev))`). */
+  replyFor(event: { replyToken?: string }): ReplyRecord | undefined {
+    return this.state.replies.find(
+      (r) => event.replyToken !== undefined && r.replyToken === event.replyToken,
+    );
+  }
+
+  /** Accepted pushes to one group, room or user. */
+  pushesTo(to: string): PushRecord[] {
+    return this.state.pushes.filter((p) => p.to === to);
+  }
+
   /** The `text` of every accepted reply and push message of type text/textV2, in order. */
   sentTexts(): string[] {
     const all = [...this.state.replies, ...this.state.pushes].flatMap((r) => r.messages);
@@ -159,25 +174,31 @@ export class FakeLine {
   // ---- HTTP ----
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let requestId: string = randomUUID();
     try {
       const { recorded, badJson } = await this.record(req);
+      requestId = recorded.requestId;
       const failure = this.faults.take(recorded.method, recorded.path);
       if (failure) recorded.failure = failure;
       if (failure === 'timeout') return;
-      const answer = failure && failure !== 'timeout-after-accept' ? failureAnswer(failure) : this.answer(recorded, badJson);
+      const answer =
+        failure && failure !== 'timeout-after-accept'
+          ? failureAnswer(failure)
+          : this.answer(recorded, badJson);
       if (failure === 'timeout-after-accept') return;
       recorded.status = answer.status;
       this.send(res, recorded.requestId, answer);
     } catch (err) {
-      res.statusCode = 500;
-      res.end(JSON.stringify({ message: `FakeLine crashed: ${(err as Error).message}` }));
+      if (!res.headersSent && !res.destroyed)
+        this.send(res, requestId, fail(500, `FakeLine crashed: ${(err as Error).message}`));
     }
   }
 
   private answer(req: RecordedRequest, badJson: boolean): Answer {
     if (req.size > MAX_BODY) return fail(413);
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]?.trim();
-    if (!token || (this.options.accessToken !== undefined && token !== this.options.accessToken)) return fail(401);
+    if (!token || (this.options.accessToken !== undefined && token !== this.options.accessToken))
+      return fail(401);
     if (badJson) return fail(400, 'The request body could not be parsed as JSON');
     return route(req, this.state);
   }

@@ -26,3 +26,12 @@ export function ulid(time = Date.now()): string {
   const tail = [...randomBytes(16)].map((b) => CROCKFORD[b % 32]).join('');
   return head + tail;
 }
+
+/** Group members with random ids: `makeUsers(['Alice', 'Bob'])` or `makeUsers(3)` (User 1..3). */
+export function makeUsers(namesOrCount: string[] | number): Array<{ userId: string; displayName: string }> {
+  const names =
+    typeof namesOrCount === 'number'
+      ? Array.from({ length: namesOrCount }, (_, i) => `User ${i + 1}`)
+      : namesOrCount;
+  return names.map((displayName) => ({ userId: randomUserId(), displayName }));
+}

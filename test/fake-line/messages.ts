@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { ErrorDetail, SentMessage } from './types';
 
-const TYPES = ['text', 'textV2', 'sticker', 'image', 'video', 'audio', 'location', 'imagemap', 'template', 'flex'];
+const TYPES = [
+  'text',
+  'textV2',
+  'sticker',
+  'image',
+  'video',
+  'audio',
+  'location',
+  'imagemap',
+  'template',
+  'flex',
+];
 const QUOTABLE = new Set(['text', 'textV2', 'sticker', 'image', 'video']);
 const REQUIRED: Record<string, string[]> = {
   sticker: ['packageId', 'stickerId'],
@@ -26,7 +37,9 @@ export function validateMessages(messages: unknown): ErrorDetail[] {
 function validateMessage(m: unknown, at: string): ErrorDetail[] {
   if (!isObject(m)) return [{ message: 'Must be an object', property: at }];
   if (typeof m.type !== 'string' || !TYPES.includes(m.type)) {
-    return [{ message: `Must be one of the following values: [${TYPES.join(', ')}]`, property: `${at}.type` }];
+    return [
+      { message: `Must be one of the following values: [${TYPES.join(', ')}]`, property: `${at}.type` },
+    ];
   }
   if (m.type === 'text' || m.type === 'textV2') return validateText(m, at);
   return (REQUIRED[m.type] ?? [])
@@ -38,7 +51,8 @@ function validateText(m: Record<string, unknown>, at: string): ErrorDetail[] {
   if (typeof m.text !== 'string' || m.text.length === 0) {
     return [{ message: 'May not be empty', property: `${at}.text` }];
   }
-  if (m.text.length > MAX_TEXT) return [{ message: `Length must be between 0 and ${MAX_TEXT}`, property: `${at}.text` }];
+  if (m.text.length > MAX_TEXT)
+    return [{ message: `Length must be between 0 and ${MAX_TEXT}`, property: `${at}.text` }];
   if (m.type !== 'textV2') return [];
   const substitution = isObject(m.substitution) ? m.substitution : {};
   const keys = [...m.text.replace(/\{\{|\}\}/g, '').matchAll(/\{([0-9a-zA-Z_]{1,20})\}/g)].map((x) => x[1]);
@@ -46,7 +60,8 @@ function validateText(m: Record<string, unknown>, at: string): ErrorDetail[] {
     .filter((k) => !(k in substitution))
     .map((k) => ({ message: `The key '${k}' has no substitution`, property: `${at}.substitution` }));
   const mentions = Object.values(substitution).filter((s) => isObject(s) && s.type === 'mention').length;
-  if (mentions > 20) details.push({ message: 'Size must be at most 20 mentions', property: `${at}.substitution` });
+  if (mentions > 20)
+    details.push({ message: 'Size must be at most 20 mentions', property: `${at}.substitution` });
   return details;
 }
 

@@ -34,7 +34,8 @@ export const fail = (status: number, message = defaultMessage(status), details?:
   status,
   body: details ? { message, details } : { message },
 });
-const invalid = (details: ErrorDetail[]) => fail(400, `The request body has ${details.length} error(s)`, details);
+const invalid = (details: ErrorDetail[]) =>
+  fail(400, `The request body has ${details.length} error(s)`, details);
 const notFound = () => fail(404, 'Not found');
 
 const routes: Route[] = [
@@ -43,7 +44,9 @@ const routes: Route[] = [
   r('GET', '/v2/bot/message/quota', (_req, _p, s) => ok({ ...s.quota })),
   r('GET', '/v2/bot/message/quota/consumption', (_req, _p, s) => ok({ totalUsage: s.quotaUsage })),
   r('GET', `/v2/bot/group/(?<chatId>${ID})/summary`, groupSummary),
-  r('GET', `/v2/bot/${CHAT}/members/count`, (_req, p, s) => withChat(p, s, (c) => ok({ count: c.members.length }))),
+  r('GET', `/v2/bot/${CHAT}/members/count`, (_req, p, s) =>
+    withChat(p, s, (c) => ok({ count: c.members.length })),
+  ),
   r('GET', `/v2/bot/${CHAT}/members/ids`, memberIds),
   r('GET', `/v2/bot/${CHAT}/member/(?<userId>${ID})`, memberProfile),
   r('POST', `/v2/bot/${CHAT}/leave`, leave),
@@ -109,7 +112,10 @@ function push(req: RecordedRequest, _p: Params, state: FakeLineState): Answer {
   const messages = body.messages as Array<Record<string, unknown>>;
   const sentMessages = sentMessagesFor(messages);
   if (retryKey !== undefined) state.retryKeys.set(retryKey, { requestId: req.requestId, sentMessages });
-  state.pushes.push({ ...(body as unknown as (typeof state.pushes)[number]), ...(retryKey ? { retryKey } : {}) });
+  state.pushes.push({
+    ...(body as unknown as (typeof state.pushes)[number]),
+    ...(retryKey ? { retryKey } : {}),
+  });
   state.quotaUsage += messages.length;
   return ok({ sentMessages });
 }
@@ -121,7 +127,11 @@ function withChat(p: Params, state: FakeLineState, then: (chat: FakeChat) => Ans
 
 function groupSummary(_req: RecordedRequest, p: Params, state: FakeLineState): Answer {
   return withChat({ ...p, chatType: 'group' }, state, (chat) =>
-    ok({ groupId: chat.id, groupName: chat.groupName, ...(chat.pictureUrl ? { pictureUrl: chat.pictureUrl } : {}) }),
+    ok({
+      groupId: chat.id,
+      groupName: chat.groupName,
+      ...(chat.pictureUrl ? { pictureUrl: chat.pictureUrl } : {}),
+    }),
   );
 }
 
@@ -138,7 +148,8 @@ function memberIds(req: RecordedRequest, p: Params, state: FakeLineState): Answe
     }
     const end = offset + MEMBER_IDS_PAGE;
     const memberIds = chat.members.slice(offset, end).map((m) => m.userId);
-    const next = end < chat.members.length ? Buffer.from(`${chat.id}:${end}`).toString('base64url') : undefined;
+    const next =
+      end < chat.members.length ? Buffer.from(`${chat.id}:${end}`).toString('base64url') : undefined;
     return ok(next ? { memberIds, next } : { memberIds });
   });
 }
@@ -161,11 +172,19 @@ function profile(_req: RecordedRequest, p: Params, state: FakeLineState): Answer
   const friend = state.friends.get(p.userId);
   if (!friend) return notFound();
   const { language, statusMessage } = friend;
-  return ok({ ...userBody(friend), ...(language ? { language } : {}), ...(statusMessage ? { statusMessage } : {}) });
+  return ok({
+    ...userBody(friend),
+    ...(language ? { language } : {}),
+    ...(statusMessage ? { statusMessage } : {}),
+  });
 }
 
 function userBody(u: { userId: string; displayName: string; pictureUrl?: string }) {
-  return { displayName: u.displayName, userId: u.userId, ...(u.pictureUrl ? { pictureUrl: u.pictureUrl } : {}) };
+  return {
+    displayName: u.displayName,
+    userId: u.userId,
+    ...(u.pictureUrl ? { pictureUrl: u.pictureUrl } : {}),
+  };
 }
 
 function botInfo() {

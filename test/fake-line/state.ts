@@ -1,3 +1,4 @@
+import { randomGroupId, randomRoomId } from './ids';
 import type {
   FakeChat,
   FakeContent,
@@ -32,8 +33,8 @@ export class FakeLineState {
   addGroup(init: FakeGroupInit): FakeChat {
     const chat: FakeChat = {
       type: 'group',
-      id: init.groupId,
-      groupName: init.groupName ?? `Group ${init.groupId.slice(1, 7)}`,
+      id: init.groupId ?? randomGroupId(),
+      groupName: init.groupName ?? 'Test group',
       pictureUrl: init.pictureUrl,
       members: [...(init.members ?? [])],
       memberIdsForbidden: init.memberIdsForbidden ?? false,
@@ -46,7 +47,7 @@ export class FakeLineState {
   addRoom(init: FakeRoomInit): FakeChat {
     const chat: FakeChat = {
       type: 'room',
-      id: init.roomId,
+      id: init.roomId ?? randomRoomId(),
       members: [...(init.members ?? [])],
       memberIdsForbidden: init.memberIdsForbidden ?? false,
       left: false,

@@ -14,7 +14,8 @@ export interface FakeFriend extends FakeUser {
 }
 
 export interface FakeGroupInit {
-  groupId: string;
+  /** A random one when omitted (read it back from the returned chat's `id`). */
+  groupId?: string;
   groupName?: string;
   pictureUrl?: string;
   members?: FakeUser[];
@@ -23,7 +24,7 @@ export interface FakeGroupInit {
 }
 
 export interface FakeRoomInit {
-  roomId: string;
+  roomId?: string;
   members?: FakeUser[];
   memberIdsForbidden?: boolean;
 }
