@@ -53,7 +53,9 @@ describe('migrations', () => {
       const row = await repo.findOneByOrFail({ channelId: 'C0123' });
       expect(row.name).toBe(name);
       expect(row.createdAt.toISOString()).toBe('2025-01-15T08:00:00.123Z');
-      const [raw] = await entityDs.query("SELECT CAST(created_at AS CHAR) AS t FROM channels WHERE channel_id = 'C0123'");
+      const [raw] = await entityDs.query(
+        "SELECT CAST(created_at AS CHAR) AS t FROM channels WHERE channel_id = 'C0123'",
+      );
       expect(String(raw.t)).toMatch(/^2025-01-15[ T]08:00:00\.123/);
     } finally {
       await entityDs.destroy();

@@ -58,12 +58,16 @@ describe('ChatReplier', () => {
 
     const on = setup(true);
     await expect(on.replier.reply(event, ctx(), messages, late)).resolves.toBe('pushed');
-    expect(on.line.push).toHaveBeenCalledWith('C1', messages, { retryKey: retryKeyFor(ctx().webhookEventId) });
+    expect(on.line.push).toHaveBeenCalledWith('C1', messages, {
+      retryKey: retryKeyFor(ctx().webhookEventId),
+    });
   });
 
   it('treats an invalid reply token as spent, without throwing', async () => {
     const { line, replier } = setup(false);
-    line.reply.mockRejectedValue(new LineApiError('bad', { status: 400, lineMessage: 'Invalid reply token' }));
+    line.reply.mockRejectedValue(
+      new LineApiError('bad', { status: 400, lineMessage: 'Invalid reply token' }),
+    );
     await expect(replier.reply(event, ctx(), messages, T0)).resolves.toBe('dropped');
   });
 

@@ -25,7 +25,12 @@ export class ChatReplier {
     private readonly channels: ChannelsService,
   ) {}
 
-  async reply(event: webhook.Event, ctx: EventContext, messages: LineMessage[], now = Date.now()): Promise<ReplyOutcome> {
+  async reply(
+    event: webhook.Event,
+    ctx: EventContext,
+    messages: LineMessage[],
+    now = Date.now(),
+  ): Promise<ReplyOutcome> {
     if (messages.length === 0) return 'dropped';
     if (ctx.standby) return 'dropped';
     const token = 'replyToken' in event ? event.replyToken : undefined;
@@ -35,7 +40,10 @@ export class ChatReplier {
         return 'replied';
       } catch (err) {
         if (!(err instanceof LineApiError && err.isInvalidReplyToken)) throw err;
-        this.logger.warn({ webhookEventId: ctx.webhookEventId, channelId: ctx.channelId }, 'Reply token refused by LINE');
+        this.logger.warn(
+          { webhookEventId: ctx.webhookEventId, channelId: ctx.channelId },
+          'Reply token refused by LINE',
+        );
       }
     }
     return this.fallback(ctx, messages);
@@ -44,7 +52,10 @@ export class ChatReplier {
   private async fallback(ctx: EventContext, messages: LineMessage[]): Promise<ReplyOutcome> {
     const config = ctx.channelId ? await this.channels.getConfig(ctx.channelId) : undefined;
     if (!ctx.channelId || !config?.assistant.pushFallback) {
-      this.logger.warn({ webhookEventId: ctx.webhookEventId, channelId: ctx.channelId }, 'Answer dropped: no usable reply token');
+      this.logger.warn(
+        { webhookEventId: ctx.webhookEventId, channelId: ctx.channelId },
+        'Answer dropped: no usable reply token',
+      );
       return 'dropped';
     }
     await this.line.push(ctx.channelId, messages, { retryKey: retryKeyFor(ctx.webhookEventId) });

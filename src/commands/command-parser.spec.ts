@@ -13,7 +13,11 @@ const lookup = (w: string) => table[w];
 
 describe('parseCommand', () => {
   it('parses a slash command with arguments', () => {
-    expect(parseCommand('/qa add 營業時間 = 早上九點', lookup)).toEqual({ name: 'qa', args: 'add 營業時間 = 早上九點', word: 'qa' });
+    expect(parseCommand('/qa add 營業時間 = 早上九點', lookup)).toEqual({
+      name: 'qa',
+      args: 'add 營業時間 = 早上九點',
+      word: 'qa',
+    });
   });
 
   it('accepts a full-width slash and upper case', () => {

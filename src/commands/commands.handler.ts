@@ -57,7 +57,8 @@ export class CommandsHandler implements OnModuleInit {
       channelType: ctx.channelType!,
       userId: ctx.userId,
       role: active ? member.role : null,
-      isOperator: !!ctx.userId && this.config.get('auth', { infer: true }).operatorUserIds.includes(ctx.userId),
+      isOperator:
+        !!ctx.userId && this.config.get('auth', { infer: true }).operatorUserIds.includes(ctx.userId),
       config,
       language: config.language,
     };

@@ -20,7 +20,14 @@ describe('loadSettings', () => {
 
   it('parses a MySQL URL', () => {
     const s = load({ DATABASE_URL: 'mysql://app:p%40ss@db.local:3307/lgm' });
-    expect(s.database).toMatchObject({ type: 'mysql', host: 'db.local', port: 3307, username: 'app', password: 'p@ss', database: 'lgm' });
+    expect(s.database).toMatchObject({
+      type: 'mysql',
+      host: 'db.local',
+      port: 3307,
+      username: 'app',
+      password: 'p@ss',
+      database: 'lgm',
+    });
   });
 
   it('generates a JWT secret once and keeps it in DATA_DIR', () => {
@@ -33,7 +40,9 @@ describe('loadSettings', () => {
   });
 
   it('strips trailing slashes from base URLs', () => {
-    expect(load({ LINE_API_BASE_URL: 'http://127.0.0.1:9999/' }).line.apiBaseUrl).toBe('http://127.0.0.1:9999');
+    expect(load({ LINE_API_BASE_URL: 'http://127.0.0.1:9999/' }).line.apiBaseUrl).toBe(
+      'http://127.0.0.1:9999',
+    );
   });
 
   it.each([

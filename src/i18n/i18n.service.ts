@@ -27,5 +27,7 @@ function lookup(lang: Language, key: string): string | undefined {
 
 /** `{name}` is replaced; unknown names stay as they are so a mistake shows instead of vanishing. */
 export function interpolate(template: string, params: I18nParams): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
 }

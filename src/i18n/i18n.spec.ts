@@ -7,24 +7,30 @@ const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1
 describe('translations', () => {
   const reference = catalog.en;
 
-  it.each(LANGUAGES)('%s has every namespace and key of every other language, with the same placeholders', (lang) => {
-    for (const other of LANGUAGES) {
-      for (const [ns, messages] of Object.entries(catalog[other])) {
-        expect(Object.keys(catalog[lang])).toContain(ns);
-        for (const [key, text] of Object.entries(messages)) {
-          const mine = catalog[lang][ns][key];
-          expect({ key: `${ns}.${key}`, present: typeof mine === 'string' && mine.trim().length > 0 }).toEqual({
-            key: `${ns}.${key}`,
-            present: true,
-          });
-          expect({ key: `${ns}.${key}`, placeholders: placeholders(mine) }).toEqual({
-            key: `${ns}.${key}`,
-            placeholders: placeholders(text),
-          });
+  it.each(LANGUAGES)(
+    '%s has every namespace and key of every other language, with the same placeholders',
+    (lang) => {
+      for (const other of LANGUAGES) {
+        for (const [ns, messages] of Object.entries(catalog[other])) {
+          expect(Object.keys(catalog[lang])).toContain(ns);
+          for (const [key, text] of Object.entries(messages)) {
+            const mine = catalog[lang][ns][key];
+            expect({
+              key: `${ns}.${key}`,
+              present: typeof mine === 'string' && mine.trim().length > 0,
+            }).toEqual({
+              key: `${ns}.${key}`,
+              present: true,
+            });
+            expect({ key: `${ns}.${key}`, placeholders: placeholders(mine) }).toEqual({
+              key: `${ns}.${key}`,
+              placeholders: placeholders(text),
+            });
+          }
         }
       }
-    }
-  });
+    },
+  );
 
   it('has at least the common namespace', () => {
     expect(Object.keys(reference.common).length).toBeGreaterThan(0);

@@ -38,12 +38,20 @@ describe('AllExceptionsFilter', () => {
   });
 
   it('answers the first validation message', () => {
-    const out = run(new BadRequestException({ message: ['role must be one of admin, member', 'other'], error: 'Bad Request' }));
+    const out = run(
+      new BadRequestException({
+        message: ['role must be one of admin, member', 'other'],
+        error: 'Bad Request',
+      }),
+    );
     expect(out).toEqual({ status: 400, body: { error: 'role must be one of admin, member' } });
   });
 
   it('turns router misses into Not found', () => {
-    expect(run(new NotFoundException('Cannot GET /nope'))).toEqual({ status: 404, body: { error: 'Not found' } });
+    expect(run(new NotFoundException('Cannot GET /nope'))).toEqual({
+      status: 404,
+      body: { error: 'Not found' },
+    });
   });
 
   it('maps body parser errors', () => {
