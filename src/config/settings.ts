@@ -34,6 +34,43 @@ export interface AuthSettings {
   jwtSecretGenerated: boolean;
   jwtTtlSeconds: number;
   operatorUserIds: string[];
+  /** POST /api/auth/login tries per IP per minute (LOGIN_RATE_LIMIT). */
+  loginRateLimit: number;
+}
+
+/** The webhook inbox worker (src/webhook/). */
+export interface WebhookSettings {
+  /** Off: events are stored and answered 200 but not processed until a process with it on starts. */
+  workerEnabled: boolean;
+  /** How many chats are processed at the same time (events of one chat are always one at a time). */
+  concurrency: number;
+  /** Attempts of one event before it is marked failed and its chat goes on. */
+  maxAttempts: number;
+  /** First retry delay; doubles per attempt up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /**
+   * How long a new event waits before it is processed, so that events of one chat that LINE sends
+   * in separate requests a moment apart are still processed in timestamp order.
+   */
+  reorderWindowMs: number;
+  /** How often the inbox is scanned for work not signalled in-process (retries, other writers). */
+  pollIntervalMs: number;
+  /** On shutdown, how long events being processed may take to finish; the rest resume on start-up. */
+  shutdownGraceMs: number;
+  /** Processed events are deleted after this many days (their ids still deduplicate until then); 0 keeps them. */
+  retentionDays: number;
+}
+
+/** The archive (src/backup/): where media goes and how its download is retried. */
+export interface BackupSettings {
+  /** Local media store root: content-addressed files `ab/cd/<sha256>` (default DATA_DIR/media). */
+  mediaDir: string;
+  /** First retry delay of a media download (202, 404, 5xx, timeout); doubles per attempt up to mediaRetryMaxMs. */
+  mediaRetryBaseMs: number;
+  mediaRetryMaxMs: number;
+  /** Downloads tried per media item before it is marked failed (the message row is always kept). */
+  mediaMaxAttempts: number;
 }
 
 /** The whole validated configuration; the only place that reads the environment is `loadSettings`. */
@@ -47,6 +84,8 @@ export interface Settings {
   defaultLanguage: Language;
   logLevel: LogLevel;
   profileMaxAgeMs: number;
+  webhook: WebhookSettings;
+  backup: BackupSettings;
 }
 
 export class ConfigError extends Error {}
@@ -176,10 +215,28 @@ export function loadSettings(env: Env): Settings {
       jwtSecretGenerated: jwt.generated,
       jwtTtlSeconds: ttlRaw === undefined ? 12 * 3600 : parseDuration('JWT_TTL', ttlRaw),
       operatorUserIds: operators,
+      loginRateLimit: integer(env, 'LOGIN_RATE_LIMIT', 10, 1, 100_000),
     },
     publicUrl: httpUrl(env, 'PUBLIC_URL'),
     defaultLanguage: oneOf(env, 'DEFAULT_LANGUAGE', LANGUAGES, 'zh-TW'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     profileMaxAgeMs: integer(env, 'PROFILE_MAX_AGE_HOURS', 24, 1, 24 * 365) * 3600_000,
+    webhook: {
+      workerEnabled: oneOf(env, 'WEBHOOK_WORKER', ['on', 'off'], 'on') === 'on',
+      concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 4, 1, 64),
+      maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 5, 1, 100),
+      retryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 1, 3600_000),
+      retryMaxMs: integer(env, 'WEBHOOK_RETRY_MAX_MS', 60_000, 1, 24 * 3600_000),
+      reorderWindowMs: integer(env, 'WEBHOOK_REORDER_WINDOW_MS', 200, 0, 10_000),
+      pollIntervalMs: integer(env, 'WEBHOOK_POLL_INTERVAL_MS', 2000, 10, 600_000),
+      shutdownGraceMs: integer(env, 'WEBHOOK_SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
+      retentionDays: integer(env, 'WEBHOOK_RETENTION_DAYS', 30, 0, 36500),
+    },
+    backup: {
+      mediaDir: resolve(dataDir, value(env, 'BACKUP_MEDIA_DIR') ?? 'media'),
+      mediaRetryBaseMs: integer(env, 'BACKUP_MEDIA_RETRY_BASE_MS', 5000, 1, 3600_000),
+      mediaRetryMaxMs: integer(env, 'BACKUP_MEDIA_RETRY_MAX_MS', 600_000, 1, 24 * 3600_000),
+      mediaMaxAttempts: integer(env, 'BACKUP_MEDIA_MAX_ATTEMPTS', 12, 1, 100),
+    },
   };
 }

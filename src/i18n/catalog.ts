@@ -1,4 +1,16 @@
 import type { Language } from '../config/settings';
+import enAssistant from './locales/en/assistant.json';
+import jaAssistant from './locales/ja/assistant.json';
+import thAssistant from './locales/th/assistant.json';
+import zhAssistant from './locales/zh-TW/assistant.json';
+import enAuth from './locales/en/auth.json';
+import jaAuth from './locales/ja/auth.json';
+import thAuth from './locales/th/auth.json';
+import zhAuth from './locales/zh-TW/auth.json';
+import enBackup from './locales/en/backup.json';
+import jaBackup from './locales/ja/backup.json';
+import thBackup from './locales/th/backup.json';
+import zhBackup from './locales/zh-TW/backup.json';
 import enCommon from './locales/en/common.json';
 import jaCommon from './locales/ja/common.json';
 import thCommon from './locales/th/common.json';
@@ -11,8 +23,8 @@ export type Messages = Record<string, string>;
  * A module adds its namespace with one line per language.
  */
 export const catalog: Record<Language, Record<string, Messages>> = {
-  'zh-TW': { common: zhCommon },
-  ja: { common: jaCommon },
-  th: { common: thCommon },
-  en: { common: enCommon },
+  'zh-TW': { assistant: zhAssistant, auth: zhAuth, backup: zhBackup, common: zhCommon },
+  ja: { assistant: jaAssistant, auth: jaAuth, backup: jaBackup, common: jaCommon },
+  th: { assistant: thAssistant, auth: thAuth, backup: thBackup, common: thCommon },
+  en: { assistant: enAssistant, auth: enAuth, backup: enBackup, common: enCommon },
 };

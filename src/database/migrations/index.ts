@@ -1,4 +1,12 @@
 import { CoreSchema1732240000000 } from './1732240000000-core-schema';
+import { AuthAndRoles1732250000000 } from './1732250000000-auth-and-roles';
+import { AssistantSchema1732260000000 } from './1732260000000-assistant-schema';
+import { BackupSchema1732270000000 } from './1732270000000-backup-schema';
 
 /** Every migration, oldest first. A module adding tables appends its migration here. */
-export const migrations = [CoreSchema1732240000000];
+export const migrations = [
+  CoreSchema1732240000000,
+  AuthAndRoles1732250000000,
+  AssistantSchema1732260000000,
+  BackupSchema1732270000000,
+];

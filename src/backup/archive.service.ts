@@ -1,0 +1,213 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Dialect } from '../database/columns';
+import { ArchiveEntry } from './archive-entry';
+import {
+  chunks,
+  dialectOfSource,
+  statementChunks,
+  num,
+  onConflictIgnore,
+  placeholders,
+  toDbTime,
+} from './db-values';
+import { channelKey, indexTerms, normalizeText } from './search/terms';
+
+/** Rows per multi-row INSERT: well under SQLite's 32,766 parameters and MySQL's packet size. */
+const MESSAGE_CHUNK = 128;
+const TERM_CHUNK = 1024;
+
+export interface ArchiveResult {
+  /** Entries stored by this call (not those already in the archive). */
+  stored: number;
+  /** Media downloads queued. */
+  mediaQueued: number;
+}
+
+/**
+ * Writes timeline entries. One transaction per call; every insert skips what exists, so the same
+ * event handled twice (a retry, a redelivery, a duplicate from LINE) stores everything once.
+ * The webhook handler calls it with one entry, the benchmark with thousands: the same path.
+ */
+@Injectable()
+export class ArchiveService {
+  private readonly logger = new Logger(ArchiveService.name);
+  private readonly dialect: Dialect;
+
+  constructor(@InjectDataSource() private readonly ds: DataSource) {
+    this.dialect = dialectOfSource(ds);
+  }
+
+  async archive(entries: readonly ArchiveEntry[], now = new Date()): Promise<ArchiveResult> {
+    if (entries.length === 0) return { stored: 0, mediaQueued: 0 };
+    const archivedAt = toDbTime(this.dialect, now);
+    return this.ds.transaction(async (em) => {
+      const fresh: Array<{ entry: ArchiveEntry; pk: number; search: string | null }> = [];
+      for (const chunk of statementChunks(entries, MESSAGE_CHUNK)) {
+        fresh.push(...(await this.insertMessages(em, chunk, archivedAt)));
+      }
+      const terms: number[][] = [];
+      const media: unknown[][] = [];
+      for (const { entry: e, pk, search } of fresh) {
+        if (search) {
+          const key = channelKey(e.channelId);
+          for (const term of indexTerms(search)) terms.push([key, term, e.timestamp, pk]);
+        }
+        if (e.media) {
+          const line = e.media.provider === 'line';
+          media.push([
+            pk,
+            e.messageId,
+            e.media.provider,
+            line ? 'pending' : 'external',
+            line ? archivedAt : null,
+            e.media.originalUrl ?? null,
+            e.media.previewUrl ?? null,
+            archivedAt,
+            archivedAt,
+          ]);
+        }
+      }
+      // In key order: consecutive inserts land on the same index pages (a large batch is 3x faster).
+      terms.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
+      for (const rows of statementChunks(terms, TERM_CHUNK)) {
+        await em.query(
+          `INSERT INTO backup_message_terms (channel_key, term, ts, message_pk)
+           VALUES ${placeholders(rows.length, 4)} ${onConflictIgnore(this.dialect, 'term')}`,
+          rows.flat(),
+        );
+      }
+      for (const rows of statementChunks(media, MESSAGE_CHUNK)) {
+        await em.query(
+          `INSERT INTO backup_media
+             (message_pk, line_message_id, provider, status, next_attempt_at, original_url, preview_url, created_at, updated_at)
+           VALUES ${placeholders(rows.length, 9)} ${onConflictIgnore(this.dialect, 'id')}`,
+          rows.flat(),
+        );
+      }
+      // `stored` can count a retry of an insert that committed before a crash; it is informational.
+      return { stored: fresh.length, mediaQueued: media.filter((m) => m[2] === 'line').length };
+    });
+  }
+
+  /**
+   * Inserts the rows that are not there yet and answers those this call is responsible for indexing:
+   * rows of these very events (first time, or a retry after a crash) whose content was not deleted.
+   */
+  private async insertMessages(
+    em: EntityManager,
+    entries: ArchiveEntry[],
+    archivedAt: string | Date,
+  ): Promise<Array<{ entry: ArchiveEntry; pk: number; search: string | null }>> {
+    const searchTexts = entries.map(searchTextOf);
+    const params: unknown[] = [];
+    entries.forEach((e, i) => {
+      params.push(
+        e.channelId,
+        e.entryKey,
+        e.messageId,
+        e.eventId,
+        e.type,
+        e.userId,
+        e.timestamp,
+        e.text,
+        searchTexts[i],
+        e.details ? JSON.stringify(e.details) : null,
+        archivedAt,
+      );
+    });
+    await em.query(
+      `INSERT INTO backup_messages
+         (channel_id, entry_key, message_id, event_id, msg_type, user_id, ts, text_content, search_text, details, archived_at)
+       VALUES ${placeholders(entries.length, 11)} ${onConflictIgnore(this.dialect, 'id')}`,
+      params,
+    );
+    const keys = entries.map((e) => e.entryKey);
+    const rows: Array<{ id: unknown; entry_key: string; event_id: string; content_deleted_at: unknown }> =
+      await em.query(
+        `SELECT id, entry_key, event_id, content_deleted_at FROM backup_messages
+         WHERE entry_key IN (${keys.map(() => '?').join(', ')})`,
+        keys,
+      );
+    const byKey = new Map(rows.map((r) => [r.entry_key, r]));
+    const fresh: Array<{ entry: ArchiveEntry; pk: number; search: string | null }> = [];
+    entries.forEach((entry, i) => {
+      const row = byKey.get(entry.entryKey);
+      // Stored by another event (LINE sent the message twice under two webhookEventIds), or its
+      // content was deleted on unsend: leave it as it is.
+      if (!row || row.event_id !== entry.eventId || row.content_deleted_at) return;
+      fresh.push({ entry, pk: num(row.id), search: searchTexts[i] });
+    });
+    return fresh;
+  }
+
+  /**
+   * Marks a message unsent at `unsentAt` (kept and flagged). With `keepContent` false its text,
+   * fields, search terms and media are deleted; the row stays as a trace that something was unsent.
+   * Answers false when the message is not in the archive.
+   */
+  async markUnsent(
+    channelId: string,
+    messageId: string,
+    unsentAt: number,
+    keepContent: boolean,
+    now = new Date(),
+  ): Promise<boolean> {
+    return this.ds.transaction(async (em) => {
+      const [row] = await em.query(
+        `SELECT id, ts, search_text, content_deleted_at FROM backup_messages
+         WHERE entry_key = ? AND channel_id = ? AND message_id IS NOT NULL`,
+        [messageId, channelId],
+      );
+      if (!row) return false;
+      await em.query('UPDATE backup_messages SET unsent_at = ? WHERE id = ? AND unsent_at IS NULL', [
+        unsentAt,
+        row.id,
+      ]);
+      if (!keepContent && !row.content_deleted_at) {
+        await this.deleteTerms(em, channelId, [
+          { id: num(row.id), ts: num(row.ts), search: row.search_text },
+        ]);
+        await em.query(
+          `UPDATE backup_messages SET text_content = NULL, search_text = NULL, details = NULL, content_deleted_at = ?
+           WHERE id = ?`,
+          [toDbTime(this.dialect, now), row.id],
+        );
+        // The blob itself goes with the next retention sweep once nothing refers to it.
+        await em.query(
+          `UPDATE backup_media SET status = 'deleted', sha256 = NULL, original_url = NULL, preview_url = NULL,
+             next_attempt_at = NULL, updated_at = ? WHERE message_pk = ?`,
+          [toDbTime(this.dialect, now), row.id],
+        );
+        this.logger.log({ channelId, messageId }, 'Unsent message content deleted (backup.keepUnsent off)');
+      }
+      return true;
+    });
+  }
+
+  /** Removes messages' search terms, recomputed from the normalized text they were made from. */
+  async deleteTerms(
+    em: EntityManager,
+    channelId: string,
+    messages: Array<{ id: number; ts: number; search: string | null }>,
+  ): Promise<void> {
+    const key = channelKey(channelId);
+    for (const m of messages) {
+      if (!m.search) continue;
+      for (const termChunk of chunks(indexTerms(m.search), 500)) {
+        await em.query(
+          `DELETE FROM backup_message_terms
+           WHERE channel_key = ? AND term IN (${termChunk.map(() => '?').join(', ')}) AND ts = ? AND message_pk = ?`,
+          [key, ...termChunk, m.ts, m.id],
+        );
+      }
+    }
+  }
+}
+
+function searchTextOf(e: ArchiveEntry): string | null {
+  const text = [e.text, e.searchable].filter((t): t is string => !!t).join(' ');
+  const normalized = normalizeText(text);
+  return normalized || null;
+}

@@ -1,0 +1,64 @@
+import { DataSource } from 'typeorm';
+import { DateUtils } from 'typeorm/util/DateUtils';
+import { Dialect, dialectOf } from '../database/columns';
+
+/** Raw SQL helpers for the archive's hot paths (batched inserts, keyset pages), which bypass entities. */
+export function dialectOfSource(ds: DataSource): Dialect {
+  return dialectOf(ds.options.type);
+}
+
+/** A Date as the driver stores it: TypeORM's UTC string on SQLite, a Date (sent as UTC) on MySQL. */
+export function toDbTime(dialect: Dialect, date: Date): string | Date {
+  return dialect === 'sqlite' ? DateUtils.mixedDateToUtcDatetimeString(date) : date;
+}
+
+export function fromDbTime(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value;
+  const s = String(value);
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(' ', 'T')}Z`);
+}
+
+/** mysql2 answers BIGINT as a string when it does not fit a number; ms timestamps always fit. */
+export function num(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+export function numOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : num(value);
+}
+
+/** `INSERT ... <tail>` that skips rows whose unique key exists, and nothing else (unlike INSERT IGNORE). */
+export function onConflictIgnore(dialect: Dialect, keyColumn: string): string {
+  return dialect === 'mysql'
+    ? `ON DUPLICATE KEY UPDATE ${keyColumn} = ${keyColumn}`
+    : 'ON CONFLICT DO NOTHING';
+}
+
+/** `(?, ?, ?), (?, ?, ?)` for `rows` rows of `width` values. */
+export function placeholders(rows: number, width: number): string {
+  const one = `(${new Array(width).fill('?').join(', ')})`;
+  return new Array(rows).fill(one).join(', ');
+}
+
+/**
+ * Splits into chunks of `max` and then powers of two, so that multi-row statements come in a few
+ * fixed shapes the driver's prepared-statement cache keeps (SQLite parses each new shape anew).
+ */
+export function statementChunks<T>(items: readonly T[], max: number): T[][] {
+  const out: T[][] = [];
+  let i = 0;
+  while (i < items.length) {
+    const left = items.length - i;
+    const size = left >= max ? max : 2 ** Math.floor(Math.log2(left));
+    out.push(items.slice(i, i + size));
+    i += size;
+  }
+  return out;
+}
+
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

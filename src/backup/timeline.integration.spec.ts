@@ -1,0 +1,112 @@
+import { ArchiveDb, DB_KINDS, openArchiveDb, textEntry } from '../../test/support/backup-db';
+import { ArchiveService } from './archive.service';
+import { planQuery } from './search/terms';
+import { TimelineRepository } from './timeline.repository';
+
+const CH = 'C' + 'a'.repeat(32);
+const OTHER = 'C' + 'b'.repeat(32);
+
+describe.each(DB_KINDS)('archive storage and search on %s', (kind) => {
+  let adb: ArchiveDb;
+  let archive: ArchiveService;
+  let timeline: TimelineRepository;
+
+  beforeAll(async () => {
+    adb = await openArchiveDb(kind);
+    archive = new ArchiveService(adb.ds);
+    timeline = new TimelineRepository(adb.ds);
+  });
+  afterAll(() => adb.close());
+
+  const search = async (q: string, channelId = CH, limit = 100) =>
+    (await timeline.search({ channelId }, planQuery(q)!, limit)).map((r) => r.text);
+
+  it('stores an entry once however often it arrives', async () => {
+    const e = textEntry(CH, 'twice 兩次');
+    expect((await archive.archive([e])).stored).toBe(1);
+    expect((await archive.archive([e])).stored).toBe(1); // the same event again: a retry, nothing new
+    // The same LINE message under another webhookEventId (a duplicate delivery): ignored.
+    expect((await archive.archive([{ ...e, eventId: '01OTHEREVENT0000000000000' }])).stored).toBe(0);
+    const [{ n }] = await adb.ds.query('SELECT COUNT(*) AS n FROM backup_messages WHERE entry_key = ?', [
+      e.entryKey,
+    ]);
+    expect(Number(n)).toBe(1);
+    expect(await search('兩次')).toEqual(['twice 兩次']);
+  });
+
+  it('finds 1-, 2- and longer queries in zh-TW, ja, th and en, and nothing else', async () => {
+    const texts = [
+      '明天下午三點開會,記得帶野餐墊',
+      '會議改到星期五',
+      '今天天氣很好',
+      '週末のピクニック、楽しみです',
+      '会議は三時からです',
+      'พรุ่งนี้ไปปิกนิกกันไหม',
+      'ประชุมตอนบ่ายสามโมง',
+      'Meeting moved to Friday',
+      'Lunch at noon? Bring the PICNIC blanket',
+    ];
+    await archive.archive(texts.map((t) => textEntry(CH, t)));
+    await archive.archive([textEntry(OTHER, '會議 野餐 ピクニック picnic ปิกนิก')]);
+
+    expect(await search('野餐')).toEqual(['明天下午三點開會,記得帶野餐墊']);
+    expect(await search('會')).toEqual(['會議改到星期五', '明天下午三點開會,記得帶野餐墊']);
+    expect(await search('會議')).toEqual(['會議改到星期五']);
+    expect(await search('下午三點')).toEqual(['明天下午三點開會,記得帶野餐墊']);
+    expect(await search('ピクニック')).toEqual(['週末のピクニック、楽しみです']);
+    expect(await search('楽')).toEqual(['週末のピクニック、楽しみです']);
+    expect(await search('会議')).toEqual(['会議は三時からです']);
+    expect(await search('ปิกนิก')).toEqual(['พรุ่งนี้ไปปิกนิกกันไหม']);
+    expect(await search('ไป')).toEqual(['พรุ่งนี้ไปปิกนิกกันไหม']);
+    expect(await search('ประชุม')).toEqual(['ประชุมตอนบ่ายสามโมง']);
+    expect(await search('picnic')).toEqual(['Lunch at noon? Bring the PICNIC blanket']);
+    expect(await search('MEETING moved')).toEqual(['Meeting moved to Friday']);
+    expect(await search('y')).toEqual(['Meeting moved to Friday']);
+    expect(await search('野餐會')).toEqual([]);
+    expect(await search('星期六')).toEqual([]);
+    expect(await search('餅')).toEqual([]);
+  });
+
+  it('tells apart what a case-insensitive collation would not (ハ, バ, パ)', async () => {
+    await archive.archive([textEntry(CH, 'パン屋'), textEntry(CH, 'ハンバーガー')]);
+    expect(await search('パン')).toEqual(['パン屋']);
+    expect(await search('ハン')).toEqual(['ハンバーガー']);
+  });
+
+  it('pages search results newest first without gaps or repeats', async () => {
+    const ch = 'C' + 'c'.repeat(32);
+    const entries = Array.from({ length: 25 }, (_, i) =>
+      textEntry(ch, `第${i}次 會議 meeting`, { timestamp: 1_700_000_000_000 + (i % 5) * 1000 }),
+    );
+    await archive.archive(entries);
+    const seen: string[] = [];
+    let before: { ts: number; pk: number } | undefined;
+    for (;;) {
+      const page = await timeline.search({ channelId: ch }, planQuery('會議')!, 7, before);
+      seen.push(...page.map((r) => r.text!));
+      if (page.length < 7) break;
+      const last = page[page.length - 1];
+      before = { ts: last.timestamp, pk: last.pk };
+    }
+    expect(seen).toHaveLength(25);
+    expect(new Set(seen).size).toBe(25);
+  });
+
+  it('deletes an unsent message’s content and search terms when asked to', async () => {
+    const keep = textEntry(CH, '秘密基地 kept');
+    const drop = textEntry(CH, '秘密基地 dropped');
+    await archive.archive([keep, drop]);
+    expect(await archive.markUnsent(CH, keep.messageId!, keep.timestamp + 5, true)).toBe(true);
+    expect(await archive.markUnsent(CH, drop.messageId!, drop.timestamp + 5, false)).toBe(true);
+    expect(await archive.markUnsent(CH, '999', 1, false)).toBe(false);
+    expect(await search('秘密')).toEqual(['秘密基地 kept']);
+    const [{ n }] = await adb.ds.query(
+      'SELECT COUNT(*) AS n FROM backup_messages m JOIN backup_message_terms t ON t.message_pk = m.id WHERE m.entry_key = ?',
+      [drop.entryKey],
+    );
+    expect(Number(n)).toBe(0);
+    // A redelivery of the deleted message does not bring its content back.
+    await archive.archive([drop]);
+    expect(await search('秘密')).toEqual(['秘密基地 kept']);
+  });
+});

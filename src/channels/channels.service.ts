@@ -1,0 +1,273 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { ChannelNotFoundError } from '../common/errors/domain.errors';
+import type { Language, Settings } from '../config/settings';
+import { LineClient } from '../line/line-client.service';
+import type { ChatRef } from '../line/line.types';
+import { isUniqueViolation, lineFailureStatus } from '../members/sync-helpers';
+import { MemberProfileData, MembersService, MemberSyncResult } from '../members/members.service';
+import { ChannelConfig, defaultChannelConfig, mergeConfig } from './channel-config';
+import { ChannelConfigRow } from './channel-config.entity';
+import { Channel, ChannelType } from './channel.entity';
+
+/** A chat as webhook events name it. */
+export interface ChannelRef {
+  channelId: string;
+  type: ChannelType;
+}
+
+export type SyncPart = 'summary' | 'count' | 'memberIds' | 'profile';
+
+/** What `refreshFromLine` found and changed. */
+export interface ChannelSyncResult {
+  channelId: string;
+  name: string | null;
+  pictureUrl: string | null;
+  memberCount: number | null;
+  /** Channel fields that differ from before the sync. */
+  changed: ('name' | 'pictureUrl' | 'memberCount')[];
+  members: MemberSyncResult;
+  /**
+   * What LINE did not answer (everything else was still applied). `memberIds` 403 is normal: LINE
+   * lists members only for verified or premium accounts. Status 0 is a timeout.
+   */
+  unavailable: { part: SyncPart; status: number }[];
+}
+
+type ChannelFields = Partial<Pick<Channel, 'name' | 'pictureUrl' | 'memberCount'>>;
+
+/**
+ * Channels (groups, rooms, 1:1 chats) and their config. State changes come from webhook events
+ * (ChannelEventsHandler) in event order; each is guarded by event time so a repeat changes nothing.
+ */
+@Injectable()
+export class ChannelsService {
+  private readonly logger = new Logger(ChannelsService.name);
+  private readonly defaultLanguage: Language;
+
+  constructor(
+    @InjectRepository(Channel) private readonly channels: Repository<Channel>,
+    @InjectRepository(ChannelConfigRow) private readonly configs: Repository<ChannelConfigRow>,
+    private readonly members: MembersService,
+    private readonly line: LineClient,
+    config: ConfigService<Settings, true>,
+  ) {
+    this.defaultLanguage = config.get('defaultLanguage', { infer: true });
+  }
+
+  get(channelId: string): Promise<Channel | null> {
+    return this.channels.findOneBy({ channelId });
+  }
+
+  /**
+   * The defaults (language from DEFAULT_LANGUAGE) with what is stored merged over them. Read on
+   * every message by the assistant: plain SQL, a fraction of the ORM's cost per call.
+   */
+  async getConfig(channelId: string): Promise<ChannelConfig> {
+    const rows = (await this.configs.query('SELECT data FROM channel_configs WHERE channel_id = ?', [
+      channelId,
+    ])) as { data: string }[];
+    const stored = rows.length > 0 ? (JSON.parse(rows[0].data) as Partial<ChannelConfig>) : {};
+    return mergeConfig(defaultChannelConfig(this.defaultLanguage), stored);
+  }
+
+  /**
+   * The bot is in the chat (join, follow): created, or active again with its history kept.
+   * Returns whether the row is new.
+   */
+  async activate(ref: ChannelRef, at: Date): Promise<{ created: boolean }> {
+    if (await this.create(ref, at, 'active')) return { created: true };
+    // Guarded by time: an older join redelivered after a leave does not undo the leave.
+    await this.channels
+      .createQueryBuilder()
+      .update(Channel)
+      .set({ status: 'active', enabledAt: at, disabledAt: null, updatedAt: new Date() })
+      .where('channel_id = :id AND status = :disabled', { id: ref.channelId, disabled: 'disabled' })
+      .andWhere('(disabled_at IS NULL OR disabled_at <= :at)', { at })
+      .execute();
+    return { created: false };
+  }
+
+  /** Any event from a chat: created (active) when unknown, otherwise left as it is. */
+  async ensure(ref: ChannelRef, at: Date): Promise<{ created: boolean }> {
+    if (await this.exists(ref.channelId)) return { created: false };
+    return { created: await this.create(ref, at, 'active') };
+  }
+
+  /** On every message: plain SQL rather than an entity load. */
+  private async exists(channelId: string): Promise<boolean> {
+    const rows = (await this.channels.query('SELECT 1 AS found FROM channels WHERE channel_id = ?', [
+      channelId,
+    ])) as unknown[];
+    return rows.length > 0;
+  }
+
+  /** leave, unfollow: disabled, nothing deleted. */
+  async disable(channelId: string, at: Date): Promise<void> {
+    const result = await this.channels
+      .createQueryBuilder()
+      .update(Channel)
+      .set({ status: 'disabled', disabledAt: at, updatedAt: new Date() })
+      .where('channel_id = :id AND status = :active', { id: channelId, active: 'active' })
+      .andWhere('enabled_at <= :at', { at })
+      .execute();
+    if (!result.affected && !(await this.get(channelId))) {
+      this.logger.log({ channelId }, 'Left a chat that was never recorded');
+    }
+  }
+
+  /** memberJoined/memberLeft: adjusted at once, then refreshed from LINE when it answers. */
+  async adjustMemberCount(ref: ChannelRef, delta: number): Promise<void> {
+    if (delta !== 0) {
+      await this.channels
+        .createQueryBuilder()
+        .update(Channel)
+        .set({
+          memberCount: () =>
+            `CASE WHEN member_count + ${Math.trunc(delta)} < 0 THEN 0 ELSE member_count + ${Math.trunc(delta)} END`,
+          updatedAt: new Date(),
+        })
+        .where('channel_id = :id AND member_count IS NOT NULL', { id: ref.channelId })
+        .execute();
+    }
+    if (ref.type === 'user') return;
+    const count = await this.read('count', ref, () => this.line.getMemberCount(chatRef(ref)), []);
+    if (count !== undefined) await this.save(ref.channelId, { memberCount: count });
+  }
+
+  /**
+   * Reads the chat from LINE and stores it: name and picture (groups: summary; 1:1: the user's
+   * profile), member count, every member id (all pages) with their profiles, stale profiles.
+   * LINE failures leave the stored values as they were and are reported, not thrown.
+   */
+  async refreshFromLine(channelId: string): Promise<ChannelSyncResult> {
+    const channel = await this.get(channelId);
+    if (!channel) throw new ChannelNotFoundError();
+    const ref: ChannelRef = { channelId, type: channel.type };
+    const unavailable: ChannelSyncResult['unavailable'] = [];
+    const fields: ChannelFields = {};
+    let members: MemberSyncResult;
+    if (ref.type === 'user') {
+      const fetched = await this.members.refreshProfile(ref, channelId);
+      if (fetched.ok) Object.assign(fields, chatFieldsOf(fetched.profile), { memberCount: 1 });
+      else unavailable.push({ part: 'profile', status: fetched.status });
+      members = {
+        listed: true,
+        added: 0,
+        rejoined: 0,
+        left: 0,
+        profilesUpdated: fetched.ok ? 1 : 0,
+        profilesFailed: fetched.ok ? 0 : 1,
+      };
+    } else {
+      const chat = chatRef(ref);
+      if (ref.type === 'group') {
+        const summary = await this.read(
+          'summary',
+          ref,
+          () => this.line.getGroupSummary(channelId),
+          unavailable,
+        );
+        if (summary)
+          Object.assign(fields, { name: summary.groupName, pictureUrl: summary.pictureUrl ?? null });
+      }
+      const count = await this.read('count', ref, () => this.line.getMemberCount(chat), unavailable);
+      if (count !== undefined) fields.memberCount = count;
+      const ids = await this.read('memberIds', ref, () => this.line.getMemberIds(chat), unavailable);
+      members = await this.members.reconcile(ref, ids ?? null, new Date());
+    }
+    const changed = await this.save(channelId, fields, channel);
+    const after = { ...channel, ...fields };
+    return {
+      channelId,
+      name: after.name,
+      pictureUrl: after.pictureUrl,
+      memberCount: after.memberCount,
+      changed,
+      members,
+      unavailable,
+    };
+  }
+
+  /** A 1:1 chat: created or reactivated, its user the owner; the chat takes the user's name. */
+  async openUserChat(userId: string, at: Date, reactivate: boolean): Promise<void> {
+    const ref: ChannelRef = { channelId: userId, type: 'user' };
+    const { created } = reactivate ? await this.activate(ref, at) : await this.ensure(ref, at);
+    const profile = await this.members.recordSender(ref, userId, at);
+    if (profile) await this.save(userId, { ...chatFieldsOf(profile), memberCount: 1 });
+    else if (created) await this.save(userId, { memberCount: 1 });
+  }
+
+  /** Stores the fields that differ; returns their names. */
+  private async save(
+    channelId: string,
+    fields: ChannelFields,
+    current?: Channel,
+  ): Promise<ChannelSyncResult['changed']> {
+    const before = current ?? (await this.get(channelId));
+    if (!before) return [];
+    const changed = (Object.keys(fields) as (keyof ChannelFields)[]).filter((k) => fields[k] !== before[k]);
+    if (changed.length > 0) {
+      const patch = Object.fromEntries(changed.map((k) => [k, fields[k]])) as ChannelFields;
+      await this.channels.update({ channelId }, { ...patch, updatedAt: new Date() });
+    }
+    return changed;
+  }
+
+  /** One LINE read; a failure is logged and noted, a non-LINE error is thrown. */
+  private async read<T>(
+    part: SyncPart,
+    ref: ChannelRef,
+    fn: () => Promise<T>,
+    unavailable: ChannelSyncResult['unavailable'],
+  ): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (err) {
+      const status = lineFailureStatus(err);
+      if (status === null) throw err;
+      unavailable.push({ part, status });
+      const normal = part === 'memberIds' && status === 403;
+      const log = { channelId: ref.channelId, part, status };
+      if (normal) this.logger.log(log, 'LINE lists members only for verified or premium accounts');
+      else this.logger.warn(log, 'LINE did not answer; stored values kept');
+      return undefined;
+    }
+  }
+
+  /** Inserts the channel unless it exists; true when this call created it. */
+  private async create(ref: ChannelRef, at: Date, status: Channel['status']): Promise<boolean> {
+    if (await this.exists(ref.channelId)) return false;
+    const now = new Date();
+    try {
+      await this.channels.insert({
+        channelId: ref.channelId,
+        type: ref.type,
+        name: null,
+        pictureUrl: null,
+        memberCount: null,
+        status,
+        createdAt: now,
+        createdBy: 'system',
+        enabledAt: at,
+        disabledAt: null,
+        updatedAt: now,
+      });
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+}
+
+function chatRef(ref: ChannelRef): ChatRef {
+  if (ref.type === 'user') throw new Error('A 1:1 chat has no group/room endpoints');
+  return { type: ref.type, id: ref.channelId };
+}
+
+function chatFieldsOf(profile: MemberProfileData): ChannelFields {
+  return { name: profile.displayName, pictureUrl: profile.pictureUrl };
+}

@@ -1,0 +1,12 @@
+/**
+ * What the webhook needs from whatever processes the inbox. The in-process worker
+ * (InboxWorker) is one implementation; a queue shared by several instances (BullMQ on Redis) can be
+ * another: it would enqueue per chat on `notify` and run each row through InboxEventRunner, which
+ * holds everything that does not depend on where the work is scheduled.
+ */
+export interface InboxProcessor {
+  /** New rows of these chats (null: events without a chat) were committed to the inbox. */
+  notify(channelIds: Iterable<string | null>): void;
+}
+
+export const INBOX_PROCESSOR = Symbol('InboxProcessor');

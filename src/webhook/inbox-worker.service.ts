@@ -1,0 +1,226 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Settings, WebhookSettings } from '../config/settings';
+import { InboxEventRunner } from './inbox-event-runner';
+import { InboxProcessor } from './inbox-processor';
+import { InboxStore } from './inbox.store';
+
+/** Chat key: the channelId, or '' for events without a chat. */
+type ChatKey = string;
+const NO_CHAT: ChatKey = '';
+const keyOf = (channelId: string | null): ChatKey => channelId ?? NO_CHAT;
+const channelOf = (key: ChatKey): string | null => (key === NO_CHAT ? null : key);
+
+/** Rows fetched per query, and processed per turn before a busy chat lets others have its slot. */
+const BATCH = 20;
+const TURN = 100;
+const PRUNE_EVERY_MS = 3600_000;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Drains the inbox inside this process. Events of one chat run one at a time in (timestamp, id)
+ * order; up to `concurrency` chats run at once. The head event of a chat waits until it is due:
+ * the reorder window after it arrived, or its backoff after a failure (the chat waits with it, so
+ * order holds; after the last attempt it is marked failed and the chat goes on).
+ *
+ * Nothing is claimed in the table: a row is pending until its outcome is written (InboxStore
+ * writes outcomes behind, within 50 ms), so whatever a crash interrupts is simply pending again at
+ * start-up. That holds for one process at a time; several instances need a shared queue behind
+ * InboxProcessor (see inbox-processor.ts).
+ */
+@Injectable()
+export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(InboxWorker.name);
+  private readonly settings: WebhookSettings;
+  /** Chats that may have due work and are not being processed. */
+  private readonly ready = new Set<ChatKey>();
+  private readonly running = new Set<ChatKey>();
+  /** Chats whose head is not due yet, and when it is. */
+  private readonly waiting = new Map<ChatKey, number>();
+  /** Bumped by every notify of a chat, so a runner sees rows that arrived after it read its batch. */
+  private readonly generation = new Map<ChatKey, number>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private started = false;
+  private stopping = false;
+  private pollTimer?: NodeJS.Timeout;
+  private wakeTimer?: NodeJS.Timeout;
+  private wakeAt = Infinity;
+  private pumpScheduled = false;
+  private scanning = false;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly store: InboxStore,
+    private readonly runner: InboxEventRunner,
+    config: ConfigService<Settings, true>,
+  ) {
+    this.settings = config.get('webhook', { infer: true });
+  }
+
+  /** After every module's onModuleInit: all handlers are registered before the first event runs. */
+  onApplicationBootstrap(): void {
+    if (!this.settings.workerEnabled) {
+      this.logger.warn('WEBHOOK_WORKER=off: events are stored but not processed');
+      return;
+    }
+    this.started = true;
+    this.pollTimer = setInterval(() => void this.scan(), this.settings.pollIntervalMs);
+    this.pollTimer.unref();
+    void this.scan();
+  }
+
+  notify(channelIds: Iterable<string | null>): void {
+    if (!this.started || this.stopping) return;
+    for (const channelId of channelIds) {
+      const key = keyOf(channelId);
+      this.generation.set(key, (this.generation.get(key) ?? 0) + 1);
+      // Its head may now be an earlier, not yet due, event: the runner finds out.
+      this.waiting.delete(key);
+      this.ready.add(key);
+    }
+    this.schedulePump();
+  }
+
+  /** Stops taking work, lets what runs finish (up to the grace period); the rest stays pending. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.pollTimer);
+    clearTimeout(this.wakeTimer);
+    await this.finishInFlight();
+    try {
+      await this.store.flush();
+    } catch (err) {
+      this.logger.error(
+        { err },
+        'Shutdown: processing state not written; those events run again at the next start',
+      );
+    }
+  }
+
+  private async finishInFlight(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.settings.shutdownGraceMs);
+    });
+    const outcome = await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.logger.warn(
+        { chats: [...this.running] },
+        'Shutdown: events still running after the grace period; they resume at the next start',
+      );
+    }
+  }
+
+  /** Finds every chat with due work (start-up, work not signalled in-process, due retries). */
+  private async scan(): Promise<void> {
+    if (this.stopping || this.scanning) return;
+    this.scanning = true;
+    try {
+      const now = Date.now();
+      for (const { channelId, dueAt } of await this.store.chatsWithPending()) {
+        const key = keyOf(channelId);
+        if (this.running.has(key)) continue;
+        if (dueAt.getTime() <= now) this.ready.add(key);
+        else this.waitUntil(key, dueAt.getTime());
+      }
+      this.schedulePump();
+      if (this.settings.retentionDays > 0 && now - this.lastPrune >= PRUNE_EVERY_MS) {
+        this.lastPrune = now;
+        const pruned = await this.store.pruneDone(new Date(now - this.settings.retentionDays * 86400_000));
+        if (pruned > 0) this.logger.log({ pruned }, 'Deleted processed webhook events past retention');
+      }
+    } catch (err) {
+      if (!this.stopping) this.logger.error({ err }, 'Inbox scan failed');
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    for (const key of this.ready) {
+      if (this.stopping || this.running.size >= this.settings.concurrency) return;
+      if (this.running.has(key)) continue; // stays ready: runs again when the current turn ends
+      this.ready.delete(key);
+      this.running.add(key);
+      const turn = this.runChat(key).finally(() => {
+        this.inFlight.delete(turn);
+        this.running.delete(key);
+        this.pump();
+      });
+      this.inFlight.add(turn);
+    }
+  }
+
+  /** One turn of a chat: its due events in order, until none is due or the turn is used up. */
+  private async runChat(key: ChatKey): Promise<void> {
+    let processed = 0;
+    try {
+      while (!this.stopping && processed < TURN) {
+        const generation = this.generation.get(key);
+        const rows = await this.store.headOf(channelOf(key), BATCH);
+        if (rows.length === 0) return;
+        for (const row of rows) {
+          if (this.stopping) return;
+          // A row that arrived meanwhile may sort before this one: read the head again.
+          if (this.generation.get(key) !== generation) break;
+          const due = row.nextAttemptAt.getTime();
+          if (due > Date.now()) return this.waitUntil(key, due);
+          const outcome = await this.runner.run(row);
+          processed++;
+          // SQLite calls complete synchronously: without this, a turn would hold the event loop
+          // and webhooks would wait for their answer behind it.
+          await yieldToEventLoop();
+          if (outcome === 'retry') break; // read the head again: it now waits for its backoff
+        }
+      }
+      if (processed >= TURN) this.ready.add(key);
+    } catch (err) {
+      // The database failed under us: the row is still pending; try the chat again later.
+      if (!this.stopping) {
+        this.logger.error({ channelId: channelOf(key), err }, 'Processing a chat failed; will retry');
+        this.waitUntil(key, Date.now() + this.settings.retryBaseMs);
+      }
+    }
+  }
+
+  private waitUntil(key: ChatKey, due: number): void {
+    if (this.stopping) return;
+    const known = this.waiting.get(key);
+    if (known !== undefined && known <= due) return;
+    this.waiting.set(key, due);
+    if (due < this.wakeAt) this.armWakeTimer(due);
+  }
+
+  private armWakeTimer(due: number): void {
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = due;
+    this.wakeTimer = setTimeout(() => this.wake(), Math.max(0, due - Date.now()));
+    this.wakeTimer.unref();
+  }
+
+  private wake(): void {
+    this.wakeAt = Infinity;
+    if (this.stopping) return;
+    const now = Date.now();
+    let next = Infinity;
+    for (const [key, due] of this.waiting) {
+      if (due <= now) {
+        this.waiting.delete(key);
+        this.ready.add(key);
+      } else next = Math.min(next, due);
+    }
+    if (next < Infinity) this.armWakeTimer(next);
+    this.pump();
+  }
+}

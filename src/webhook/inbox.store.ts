@@ -1,0 +1,325 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type Database from 'better-sqlite3';
+import { DataSource } from 'typeorm';
+import { Dialect, dialectOf } from '../database/columns';
+import { sqliteExclusive } from '../database/sqlite-serializer';
+import type { IncomingEvent } from './webhook-body';
+
+/** A row of the inbox waiting to be processed. */
+export interface PendingEvent {
+  id: number;
+  webhookEventId: string;
+  eventType: string;
+  channelId: string | null;
+  eventTimestamp: number;
+  payload: Record<string, unknown>;
+  attempts: number;
+  completedHandlers: string[];
+  nextAttemptAt: Date;
+}
+
+export interface ChatWithPending {
+  channelId: string | null;
+  /** The earliest next_attempt_at of its pending rows: nothing of the chat is due before. */
+  dueAt: Date;
+}
+
+const INSERT_COLUMNS =
+  'webhook_event_id, event_type, channel_id, event_timestamp, payload, state, attempts, ' +
+  'completed_handlers, last_error, received_at, next_attempt_at, processed_at';
+const ROW_PLACEHOLDERS = "(?, ?, ?, ?, ?, 'pending', 0, '[]', NULL, ?, ?, NULL)";
+const PENDING_COLUMNS =
+  'id, webhook_event_id, event_type, channel_id, event_timestamp, payload, attempts, completed_handlers, next_attempt_at';
+/** Rows per INSERT statement on MySQL (a body can hold thousands of small events). */
+const MYSQL_INSERT_CHUNK = 200;
+/**
+ * Processing outcomes are written behind, in one transaction per batch: a commit per handler and
+ * per event would cost more than the events themselves. At most this long, or this many rows.
+ */
+const FLUSH_DELAY_MS = 50;
+const FLUSH_MAX_ROWS = 200;
+const PRUNE_BATCH = 1000;
+
+type Row = Record<string, unknown>;
+
+/**
+ * The inbox table (`webhook_events`) in plain SQL: this is the hot path of every webhook and every
+ * processed event, so it skips the ORM. On SQLite the statements run on the driver's one
+ * connection, prepared once, as exclusive units (src/database/sqlite-serializer.ts).
+ *
+ * Inserts are written before the webhook is answered. Processing state (finished handlers,
+ * outcomes) is written behind, within FLUSH_DELAY_MS and always before pending rows are read
+ * again: a crash can lose the last few milliseconds of it, and those events then run again, which
+ * handlers are written for (idempotent, keyed by webhookEventId or message id).
+ */
+@Injectable()
+export class InboxStore {
+  private readonly dialect: Dialect;
+  private readonly statements = new Map<string, Database.Statement>();
+  /** State changes of rows not yet written, by row id (see `flush`). */
+  private readonly buffered = new Map<number, { sql: string; params: unknown[] }>();
+  private flushTimer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+  /** Webhooks waiting for the next group commit (see `insert`). */
+  private readonly insertQueue: {
+    rows: unknown[][];
+    resolve: (n: number) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.dialect = dialectOf(dataSource.options.type);
+  }
+
+  /**
+   * Stores the events of one webhook atomically; ids already present are left alone (a redelivery
+   * or a repeat). Resolves, with how many rows are new, once they are committed.
+   *
+   * Group commit: the webhooks that arrive in one turn of the event loop are written in one
+   * transaction (a commit per webhook would be most of the cost of receiving one). Each is answered
+   * only after that commit; if it fails, every webhook of the batch gets the error.
+   */
+  insert(events: IncomingEvent[], receivedAt: Date, dueAt: Date): Promise<number> {
+    if (events.length === 0) return Promise.resolve(0);
+    const rows = events.map((e) => [
+      e.webhookEventId,
+      e.eventType,
+      e.channelId,
+      e.eventTimestamp,
+      JSON.stringify(e.payload),
+      this.toDb(receivedAt),
+      this.toDb(dueAt),
+    ]);
+    return new Promise<number>((resolve, reject) => {
+      this.insertQueue.push({ rows, resolve, reject });
+      if (this.insertQueue.length === 1) setImmediate(() => void this.insertQueued());
+    });
+  }
+
+  private async insertQueued(): Promise<void> {
+    const batch = this.insertQueue.splice(0);
+    try {
+      const inserted = await this.insertBatch(batch.map((b) => b.rows));
+      batch.forEach((b, i) => b.resolve(inserted[i]));
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
+
+  /** One transaction for every webhook of the batch; returns the new rows of each. */
+  private async insertBatch(webhooks: unknown[][][]): Promise<number[]> {
+    if (this.dialect === 'sqlite') {
+      return this.sqliteUnit((db) => {
+        const stmt = this.prepare(
+          `INSERT INTO webhook_events (${INSERT_COLUMNS}) VALUES ${ROW_PLACEHOLDERS} ON CONFLICT (webhook_event_id) DO NOTHING`,
+        );
+        return db.transaction(() =>
+          webhooks.map((rows) => rows.reduce<number>((n, r) => n + stmt.run(...r).changes, 0)),
+        )();
+      });
+    }
+    return this.dataSource.transaction(async (em) => {
+      const inserted: number[] = [];
+      for (const rows of webhooks) {
+        let n = 0;
+        for (let i = 0; i < rows.length; i += MYSQL_INSERT_CHUNK) {
+          const chunk = rows.slice(i, i + MYSQL_INSERT_CHUNK);
+          // A no-op update on a duplicate id: unlike INSERT IGNORE it hides no other error.
+          const result = (await em.query(
+            `INSERT INTO webhook_events (${INSERT_COLUMNS}) VALUES ${chunk.map(() => ROW_PLACEHOLDERS).join(', ')} ` +
+              'ON DUPLICATE KEY UPDATE id = id',
+            chunk.flat(),
+          )) as { affectedRows?: number };
+          n += result.affectedRows ?? 0;
+        }
+        inserted.push(n);
+      }
+      return inserted;
+    });
+  }
+
+  /** The first pending rows of one chat in processing order: (event_timestamp, id). */
+  async headOf(channelId: string | null, limit: number): Promise<PendingEvent[]> {
+    await this.flush();
+    const where = channelId === null ? 'channel_id IS NULL' : 'channel_id = ?';
+    const rows = await this.all(
+      `SELECT ${PENDING_COLUMNS} FROM webhook_events WHERE ${where} AND state = 'pending' ` +
+        `ORDER BY event_timestamp, id LIMIT ${Math.trunc(limit)}`,
+      channelId === null ? [] : [channelId],
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      webhookEventId: String(r.webhook_event_id),
+      eventType: String(r.event_type),
+      channelId: (r.channel_id as string | null) ?? null,
+      eventTimestamp: Number(r.event_timestamp),
+      payload: JSON.parse(String(r.payload)) as Record<string, unknown>,
+      attempts: Number(r.attempts),
+      completedHandlers: JSON.parse(String(r.completed_handlers)) as string[],
+      nextAttemptAt: this.fromDb(r.next_attempt_at),
+    }));
+  }
+
+  async chatsWithPending(): Promise<ChatWithPending[]> {
+    await this.flush();
+    const rows = await this.all(
+      "SELECT channel_id, MIN(next_attempt_at) AS due_at FROM webhook_events WHERE state = 'pending' GROUP BY channel_id",
+      [],
+    );
+    return rows.map((r) => ({
+      channelId: (r.channel_id as string | null) ?? null,
+      dueAt: this.fromDb(r.due_at),
+    }));
+  }
+
+  /** A handler finished: a retry starts after it. */
+  saveProgress(id: number, completedHandlers: string[]): void {
+    this.later(id, 'UPDATE webhook_events SET completed_handlers = ? WHERE id = ?', [
+      JSON.stringify(completedHandlers),
+      id,
+    ]);
+  }
+
+  markDone(id: number, completedHandlers: string[], at: Date): void {
+    this.later(
+      id,
+      "UPDATE webhook_events SET state = 'done', completed_handlers = ?, processed_at = ? WHERE id = ?",
+      [JSON.stringify(completedHandlers), this.toDb(at), id],
+    );
+  }
+
+  scheduleRetry(
+    id: number,
+    attempts: number,
+    completedHandlers: string[],
+    error: string,
+    nextAttemptAt: Date,
+  ): void {
+    this.later(
+      id,
+      'UPDATE webhook_events SET attempts = ?, completed_handlers = ?, last_error = ?, next_attempt_at = ? WHERE id = ?',
+      [attempts, JSON.stringify(completedHandlers), error, this.toDb(nextAttemptAt), id],
+    );
+  }
+
+  markFailed(id: number, attempts: number, completedHandlers: string[], error: string, at: Date): void {
+    this.later(
+      id,
+      "UPDATE webhook_events SET state = 'failed', attempts = ?, completed_handlers = ?, last_error = ?, processed_at = ? WHERE id = ?",
+      [attempts, JSON.stringify(completedHandlers), error, this.toDb(at), id],
+    );
+  }
+
+  /**
+   * Writes what processing recorded (progress, outcomes) in one transaction. Runs by itself within
+   * FLUSH_DELAY_MS, before every read of pending rows, and at shutdown.
+   */
+  flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    // After the previous flush, whether it failed or not (its failure was reported to its caller).
+    this.flushing = this.flushing.catch(() => undefined).then(() => this.writeBuffered());
+    return this.flushing;
+  }
+
+  /**
+   * Deletes processed rows last attempted before `before`, PRUNE_BATCH at a time so that no single
+   * statement holds the database for long; failed rows stay for a person to look at.
+   */
+  async pruneDone(before: Date): Promise<number> {
+    const old = "state = 'done' AND next_attempt_at < ?";
+    const sql =
+      this.dialect === 'sqlite'
+        ? `DELETE FROM webhook_events WHERE id IN (SELECT id FROM webhook_events WHERE ${old} LIMIT ${PRUNE_BATCH})`
+        : `DELETE FROM webhook_events WHERE ${old} LIMIT ${PRUNE_BATCH}`;
+    let total = 0;
+    for (;;) {
+      const deleted = await this.run(sql, [this.toDb(before)]);
+      total += deleted;
+      if (deleted < PRUNE_BATCH) return total;
+    }
+  }
+
+  /**
+   * Keeps the row's latest state change for the next flush: each statement writes the whole state
+   * it describes, so the last one of a row supersedes the ones before.
+   */
+  private later(id: number, sql: string, params: unknown[]): void {
+    this.buffered.set(id, { sql, params });
+    if (this.buffered.size >= FLUSH_MAX_ROWS) {
+      void this.flush().catch(() => undefined); // the next read flushes again and reports
+    } else if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => void this.flush().catch(() => undefined), FLUSH_DELAY_MS);
+      this.flushTimer.unref();
+    }
+  }
+
+  private async writeBuffered(): Promise<void> {
+    if (this.buffered.size === 0) return;
+    const writes = new Map(this.buffered);
+    this.buffered.clear();
+    try {
+      if (this.dialect === 'sqlite') {
+        await this.sqliteUnit((db) =>
+          db.transaction(() => {
+            for (const w of writes.values()) this.prepare(w.sql).run(...w.params);
+          })(),
+        );
+      } else {
+        await this.dataSource.transaction(async (em) => {
+          for (const w of writes.values()) await em.query(w.sql, w.params);
+        });
+      }
+    } catch (err) {
+      // Nothing was written: keep what a newer change has not replaced, for the next flush.
+      for (const [id, w] of writes) if (!this.buffered.has(id)) this.buffered.set(id, w);
+      throw err;
+    }
+  }
+
+  private async all(sql: string, params: unknown[]): Promise<Row[]> {
+    if (this.dialect === 'sqlite') return this.sqliteUnit(() => this.prepare(sql).all(...params) as Row[]);
+    return (await this.dataSource.query(sql, params)) as Row[];
+  }
+
+  /** Returns the number of rows changed. */
+  private async run(sql: string, params: unknown[]): Promise<number> {
+    if (this.dialect === 'sqlite') return this.sqliteUnit(() => this.prepare(sql).run(...params).changes);
+    const result = (await this.dataSource.query(sql, params)) as { affectedRows?: number };
+    return result.affectedRows ?? 0;
+  }
+
+  /**
+   * Runs synchronous better-sqlite3 work on TypeORM's one SQLite connection as an exclusive unit,
+   * so it never lands inside another module's open transaction (nor the other way round).
+   */
+  private sqliteUnit<T>(work: (db: Database.Database) => T): Promise<T> {
+    return sqliteExclusive(this.dataSource, async () => work(this.sqlite()));
+  }
+
+  private sqlite(): Database.Database {
+    return (this.dataSource.driver as unknown as { databaseConnection: Database.Database })
+      .databaseConnection;
+  }
+
+  /** Called inside a unit only. */
+  private prepare(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.sqlite().prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /** The formats TypeORM itself writes: UTC text on SQLite, a Date (sent in UTC) on MySQL. */
+  private toDb(d: Date): string | Date {
+    return this.dialect === 'sqlite' ? d.toISOString().replace('T', ' ').replace('Z', '') : d;
+  }
+
+  private fromDb(v: unknown): Date {
+    if (v instanceof Date) return v;
+    return new Date(String(v).replace(' ', 'T') + 'Z');
+  }
+}

@@ -1,0 +1,48 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Settings } from '../config/settings';
+import { INBOX_PROCESSOR, InboxProcessor } from './inbox-processor';
+import { InboxStore } from './inbox.store';
+import { parseWebhookBody } from './webhook-body';
+import { InvalidSignatureError, WebhookNotConfiguredError } from './webhook.errors';
+import { isValidLineSignature } from './webhook-signature';
+
+export interface ReceiveResult {
+  received: number;
+  stored: number;
+}
+
+/** Verifies a webhook, stores its events durably, and signals the processor; no LINE call here. */
+@Injectable()
+export class WebhookService {
+  private readonly logger = new Logger(WebhookService.name);
+  private readonly channelSecret?: string;
+  private readonly reorderWindowMs: number;
+
+  constructor(
+    private readonly store: InboxStore,
+    @Inject(INBOX_PROCESSOR) private readonly processor: InboxProcessor,
+    config: ConfigService<Settings, true>,
+  ) {
+    this.channelSecret = config.get('line', { infer: true }).channelSecret;
+    this.reorderWindowMs = config.get('webhook', { infer: true }).reorderWindowMs;
+  }
+
+  async receive(rawBody: Buffer, signature: unknown): Promise<ReceiveResult> {
+    if (!this.channelSecret) throw new WebhookNotConfiguredError();
+    // The signature covers the exact bytes: it is checked before anything is parsed.
+    if (!isValidLineSignature(rawBody, this.channelSecret, signature)) throw new InvalidSignatureError();
+    const events = parseWebhookBody(rawBody);
+    if (events.length === 0) return { received: 0, stored: 0 };
+    const now = new Date();
+    const stored = await this.store.insert(events, now, new Date(now.getTime() + this.reorderWindowMs));
+    if (stored < events.length) {
+      this.logger.log(
+        { duplicates: events.length - stored, ids: events.map((e) => e.webhookEventId) },
+        'Webhook events already received were ignored',
+      );
+    }
+    this.processor.notify(new Set(events.map((e) => e.channelId)));
+    return { received: events.length, stored };
+  }
+}

@@ -1,0 +1,473 @@
+import { DataSource } from 'typeorm';
+import { ChannelsService } from '../src/channels/channels.service';
+import { Member } from '../src/members/member.entity';
+import { MembersService } from '../src/members/members.service';
+import {
+  makeFollowEvent,
+  makeImageEvent,
+  makeJoinEvent,
+  makeLeaveEvent,
+  makeMemberJoinedEvent,
+  makeMemberLeftEvent,
+  makeStickerEvent,
+  makeTextEvent,
+  makeUnfollowEvent,
+  randomGroupId,
+  randomRoomId,
+  randomUserId,
+} from './fake-line/events';
+import { FakeLine, FakeUser } from './fake-line/fake-line';
+import { postWebhook } from './fake-line/webhook';
+import { inboxRows, waitForInboxDrained } from './support/inbox';
+import { createTestApp, TestApp } from './support/test-app';
+
+const user = (displayName: string): FakeUser => ({
+  userId: randomUserId(),
+  displayName,
+  pictureUrl: `https://profile.line-scdn.net/${displayName.toLowerCase()}`,
+});
+
+/** Sends events as LINE does and waits until the service has processed them. */
+async function deliver(t: TestApp, ...events: object[]): Promise<void> {
+  await postWebhook(t, events).expect(200);
+  await waitForInboxDrained(t);
+}
+
+describe('webhook events: channels and members', () => {
+  let fake: FakeLine;
+  let t: TestApp;
+  let channels: ChannelsService;
+  let members: MembersService;
+
+  beforeAll(async () => {
+    fake = await FakeLine.start();
+    t = await createTestApp({ lineBaseUrl: fake.url, env: { WEBHOOK_REORDER_WINDOW_MS: '0' } });
+    channels = t.app.get(ChannelsService);
+    members = t.app.get(MembersService);
+  });
+  afterEach(async () => {
+    // No event may end failed in this suite: every effect below is reached without an error.
+    const failed = (await inboxRows(t)).filter((r) => r.state !== 'done');
+    expect(failed.map((r) => [r.eventType, r.state, r.lastError])).toEqual([]);
+    fake.reset();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.stop();
+  });
+
+  const membersOf = (channelId: string) =>
+    t.app
+      .get(DataSource)
+      .getRepository(Member)
+      .find({ where: { channelId }, order: { userId: 'ASC' } });
+  const profileRequests = (chatId: string) => fake.requestsTo('GET', new RegExp(`/${chatId}/member/U`));
+
+  describe('join', () => {
+    it('creates the group with name, picture, count and every member with a profile', async () => {
+      const groupId = randomGroupId();
+      const people = [user('Alice'), user('Bob'), user('Chen')];
+      fake.addGroup({
+        groupId,
+        groupName: '購物討論群',
+        pictureUrl: 'https://profile.line-scdn.net/g',
+        members: people,
+      });
+      const join = makeJoinEvent({ groupId, timestamp: Date.now() - 1000 });
+      await deliver(t, join);
+
+      const channel = await channels.get(groupId);
+      expect(channel).toMatchObject({
+        channelId: groupId,
+        type: 'group',
+        name: '購物討論群',
+        pictureUrl: 'https://profile.line-scdn.net/g',
+        memberCount: 3,
+        status: 'active',
+        createdBy: 'system',
+        disabledAt: null,
+      });
+      expect(channel!.enabledAt.getTime()).toBe(join.timestamp);
+      const stored = await membersOf(groupId);
+      expect(stored.map((m) => [m.userId, m.displayName, m.pictureUrl, m.status, m.role])).toEqual(
+        [...people]
+          .sort((a, b) => a.userId.localeCompare(b.userId))
+          .map((p) => [p.userId, p.displayName, p.pictureUrl, 'active', 'member']),
+      );
+      expect(stored.every((m) => m.profileFetchedAt !== null)).toBe(true);
+      expect(fake.requestsTo('GET', `/v2/bot/group/${groupId}/summary`)).toHaveLength(1);
+      expect(fake.requestsTo('GET', `/v2/bot/group/${groupId}/members/count`)).toHaveLength(1);
+      expect(fake.requestsTo('GET', `/v2/bot/group/${groupId}/members/ids`)).toHaveLength(1);
+      expect(profileRequests(groupId)).toHaveLength(3);
+    });
+
+    it('reads member ids across every page (more than 100 members)', async () => {
+      const groupId = randomGroupId();
+      const people = Array.from({ length: 130 }, (_, i) => user(`Member${i}`));
+      fake.addGroup({ groupId, groupName: 'Big', members: people });
+      await deliver(t, makeJoinEvent({ groupId }));
+      expect(fake.requestsTo('GET', `/v2/bot/group/${groupId}/members/ids`)).toHaveLength(2);
+      const stored = await membersOf(groupId);
+      expect(stored).toHaveLength(130);
+      expect(stored.every((m) => m.status === 'active' && m.displayName?.startsWith('Member'))).toBe(true);
+      expect((await channels.get(groupId))?.memberCount).toBe(130);
+    });
+
+    it('takes a 403 on member ids (unverified account) in its stride: channel stored, no error', async () => {
+      const groupId = randomGroupId();
+      fake.addGroup({ groupId, groupName: 'Unverified', members: [user('Dana')], memberIdsForbidden: true });
+      await deliver(t, makeJoinEvent({ groupId }));
+      expect(await channels.get(groupId)).toMatchObject({
+        name: 'Unverified',
+        memberCount: 1,
+        status: 'active',
+      });
+      expect(fake.requestsTo('GET', `/v2/bot/group/${groupId}/members/ids`)[0].status).toBe(403);
+      expect(await membersOf(groupId)).toEqual([]);
+      const sync = await channels.refreshFromLine(groupId);
+      expect(sync.members.listed).toBe(false);
+      expect(sync.unavailable).toEqual([{ part: 'memberIds', status: 403 }]);
+    });
+
+    it('creates a room without a summary (rooms have none)', async () => {
+      const roomId = randomRoomId();
+      const people = [user('Eve'), user('Fay')];
+      fake.addRoom({ roomId, members: people });
+      await deliver(t, makeJoinEvent({ roomId }));
+      expect(await channels.get(roomId)).toMatchObject({
+        type: 'room',
+        name: null,
+        memberCount: 2,
+        status: 'active',
+      });
+      expect(fake.requestsTo('GET', /\/summary$/)).toEqual([]);
+      expect((await membersOf(roomId)).map((m) => m.displayName).sort()).toEqual(['Eve', 'Fay']);
+      expect(profileRequests(roomId)).toHaveLength(2);
+    });
+  });
+
+  describe('leave and join again', () => {
+    it('disables on leave (nothing deleted) and reactivates on a new join with history kept', async () => {
+      const groupId = randomGroupId();
+      const gina = user('Gina');
+      fake.addGroup({ groupId, groupName: 'Hikers', members: [gina] });
+      const t0 = Date.now() - 10_000;
+      await deliver(t, makeJoinEvent({ groupId, timestamp: t0 }));
+      const created = await channels.get(groupId);
+
+      const leave = makeLeaveEvent({ groupId, timestamp: t0 + 1000 });
+      expect(leave.replyToken).toBeUndefined();
+      await deliver(t, leave);
+      const left = await channels.get(groupId);
+      expect(left).toMatchObject({ status: 'disabled' });
+      expect(left!.disabledAt!.getTime()).toBe(leave.timestamp);
+      expect(await membersOf(groupId)).toHaveLength(1);
+
+      await deliver(t, makeJoinEvent({ groupId, timestamp: t0 + 2000 }));
+      const back = await channels.get(groupId);
+      expect(back).toMatchObject({ status: 'active', disabledAt: null, name: 'Hikers' });
+      expect(back!.enabledAt.getTime()).toBe(t0 + 2000);
+      expect(back!.createdAt.getTime()).toBe(created!.createdAt.getTime());
+      expect((await membersOf(groupId)).map((m) => m.userId)).toEqual([gina.userId]);
+    });
+
+    it('marks members who left while the bot was away as left when it joins again', async () => {
+      const groupId = randomGroupId();
+      const [hana, ivan] = [user('Hana'), user('Ivan')];
+      fake.addGroup({ groupId, members: [hana, ivan] });
+      await deliver(t, makeJoinEvent({ groupId }));
+      await deliver(t, makeLeaveEvent({ groupId }));
+      fake.removeMember(groupId, ivan.userId);
+      await deliver(t, makeJoinEvent({ groupId }));
+      const byId = new Map((await membersOf(groupId)).map((m) => [m.userId, m]));
+      expect(byId.get(hana.userId)?.status).toBe('active');
+      expect(byId.get(ivan.userId)?.status).toBe('left');
+      expect(byId.get(ivan.userId)?.leftAt).not.toBeNull();
+    });
+  });
+
+  describe('memberJoined and memberLeft', () => {
+    it('tracks status, joinedAt, leftAt and the member count; a comeback clears leftAt', async () => {
+      const groupId = randomGroupId();
+      const [jack, kate] = [user('Jack'), user('Kate')];
+      fake.addGroup({ groupId, groupName: 'Club', members: [jack] });
+      const t0 = Date.now() - 60_000;
+      await deliver(t, makeJoinEvent({ groupId, timestamp: t0 }));
+      expect((await channels.get(groupId))?.memberCount).toBe(1);
+
+      fake.addMember(groupId, kate);
+      const joined = makeMemberJoinedEvent({ groupId, userIds: [kate.userId], timestamp: t0 + 1000 });
+      expect(joined.replyToken).toBeDefined();
+      await deliver(t, joined);
+      let k = await members.find(groupId, kate.userId);
+      expect(k).toMatchObject({ status: 'active', displayName: 'Kate', leftAt: null, role: 'member' });
+      expect(k!.joinedAt!.getTime()).toBe(t0 + 1000);
+      expect((await channels.get(groupId))?.memberCount).toBe(2);
+      expect(fake.requestsTo('GET', `/v2/bot/group/${groupId}/members/count`).length).toBeGreaterThanOrEqual(
+        2,
+      );
+
+      fake.removeMember(groupId, kate.userId);
+      const left = makeMemberLeftEvent({ groupId, userIds: [kate.userId], timestamp: t0 + 2000 });
+      expect(left.replyToken).toBeUndefined();
+      await deliver(t, left);
+      k = await members.find(groupId, kate.userId);
+      expect(k).toMatchObject({ status: 'left' });
+      expect(k!.leftAt!.getTime()).toBe(t0 + 2000);
+      expect((await channels.get(groupId))?.memberCount).toBe(1);
+
+      fake.addMember(groupId, kate);
+      await deliver(t, makeMemberJoinedEvent({ groupId, userIds: [kate.userId], timestamp: t0 + 3000 }));
+      k = await members.find(groupId, kate.userId);
+      expect(k).toMatchObject({ status: 'active', leftAt: null });
+      expect(k!.joinedAt!.getTime()).toBe(t0 + 3000);
+      expect((await channels.get(groupId))?.memberCount).toBe(2);
+    });
+
+    it('adjusts the count when LINE cannot tell it', async () => {
+      const groupId = randomGroupId();
+      const people = [user('Liam'), user('Mia'), user('Noah')];
+      fake.addGroup({ groupId, members: people });
+      await deliver(t, makeJoinEvent({ groupId }));
+      expect((await channels.get(groupId))?.memberCount).toBe(3);
+      const countPath = `/v2/bot/group/${groupId}/members/count`;
+      fake.failNext('GET', countPath, { status: 404 });
+      await deliver(t, makeMemberLeftEvent({ groupId, userIds: [people[0].userId, people[1].userId] }));
+      expect((await channels.get(groupId))?.memberCount).toBe(1);
+      fake.failNext('GET', countPath, { status: 404 });
+      await deliver(t, makeMemberJoinedEvent({ groupId, userIds: [people[0].userId] }));
+      expect((await channels.get(groupId))?.memberCount).toBe(2);
+      expect(fake.requestsTo('GET', countPath).map((r) => r.status)).toEqual([200, 404, 404]);
+    });
+
+    it('records as left a member never seen before (no member list) who leaves', async () => {
+      const groupId = randomGroupId();
+      const ghost = user('Ghost');
+      fake.addGroup({ groupId, members: [ghost], memberIdsForbidden: true });
+      await deliver(t, makeJoinEvent({ groupId }));
+      expect(await membersOf(groupId)).toEqual([]);
+      fake.removeMember(groupId, ghost.userId);
+      const left = makeMemberLeftEvent({ groupId, userIds: [ghost.userId] });
+      await deliver(t, left);
+      const stored = await members.find(groupId, ghost.userId);
+      expect(stored).toMatchObject({ status: 'left', joinedAt: null });
+      expect(stored!.leftAt!.getTime()).toBe(left.timestamp);
+      expect((await channels.get(groupId))?.memberCount).toBe(0);
+    });
+
+    it('applies a repeated memberJoined once (the count is not adjusted twice)', async () => {
+      const groupId = randomGroupId();
+      const olive = user('Olive');
+      fake.addGroup({ groupId, members: [] });
+      await deliver(t, makeJoinEvent({ groupId }));
+      fake.addMember(groupId, olive);
+      fake.failNext('GET', `/v2/bot/group/${groupId}/members/count`, { status: 404 }, 2);
+      const joined = makeMemberJoinedEvent({ groupId, userIds: [olive.userId] });
+      await deliver(t, joined);
+      await deliver(t, { ...joined, webhookEventId: `${joined.webhookEventId.slice(0, 20)}REPEAT` });
+      expect((await channels.get(groupId))?.memberCount).toBe(1);
+    });
+  });
+
+  describe('messages in groups and rooms', () => {
+    it('records an unknown sender with the group member profile, and does not ask again while fresh', async () => {
+      const groupId = randomGroupId();
+      const paul = user('Paul');
+      fake.addGroup({ groupId, groupName: 'Readers', members: [paul], memberIdsForbidden: true });
+      await deliver(t, makeJoinEvent({ groupId }));
+      expect(await members.find(groupId, paul.userId)).toBeNull();
+
+      const first = makeTextEvent({ text: 'hello', groupId, userId: paul.userId });
+      await deliver(t, first);
+      expect(await members.find(groupId, paul.userId)).toMatchObject({
+        status: 'active',
+        role: 'member',
+        displayName: 'Paul',
+        pictureUrl: paul.pictureUrl,
+      });
+      expect(profileRequests(groupId)).toHaveLength(1);
+      expect(profileRequests(groupId)[0].path).toBe(`/v2/bot/group/${groupId}/member/${paul.userId}`);
+
+      await deliver(
+        t,
+        makeTextEvent({ text: 'again', groupId, userId: paul.userId }),
+        makeStickerEvent({ groupId, userId: paul.userId }),
+        makeImageEvent({ groupId, userId: paul.userId }),
+      );
+      expect(profileRequests(groupId)).toHaveLength(1);
+      expect(await members.displayNames(groupId, [paul.userId, randomUserId()])).toEqual(
+        new Map([[paul.userId, 'Paul']]),
+      );
+    });
+
+    it('refreshes a profile older than PROFILE_MAX_AGE_HOURS on the next message', async () => {
+      const groupId = randomGroupId();
+      const quinn = user('Quinn');
+      fake.addGroup({ groupId, members: [quinn] });
+      await deliver(t, makeJoinEvent({ groupId }));
+      const repo = t.app.get(DataSource).getRepository(Member);
+      await repo.update(
+        { channelId: groupId, userId: quinn.userId },
+        { profileFetchedAt: new Date(Date.now() - 25 * 3600_000) },
+      );
+      fake.chat(groupId).members[0].displayName = 'Quinn (away)';
+      await deliver(t, makeTextEvent({ text: 'back', groupId, userId: quinn.userId }));
+      expect((await members.find(groupId, quinn.userId))?.displayName).toBe('Quinn (away)');
+      expect(profileRequests(groupId)).toHaveLength(2);
+    });
+
+    it('records senders in rooms through the room member profile', async () => {
+      const roomId = randomRoomId();
+      const rosa = user('Rosa');
+      fake.addRoom({ roomId, members: [rosa], memberIdsForbidden: true });
+      await deliver(t, makeJoinEvent({ roomId }), makeTextEvent({ text: 'hi', roomId, userId: rosa.userId }));
+      expect(await members.find(roomId, rosa.userId)).toMatchObject({
+        status: 'active',
+        displayName: 'Rosa',
+      });
+      expect(profileRequests(roomId).map((r) => r.path)).toEqual([
+        `/v2/bot/room/${roomId}/member/${rosa.userId}`,
+      ]);
+    });
+
+    it('accepts a message whose sender LINE does not name', async () => {
+      const groupId = randomGroupId();
+      fake.addGroup({ groupId, members: [], memberIdsForbidden: true });
+      const anonymous = makeTextEvent({ text: 'who am I', groupId });
+      expect(anonymous.source).toEqual({ type: 'group', groupId });
+      await deliver(t, makeJoinEvent({ groupId }), anonymous);
+      expect(await membersOf(groupId)).toEqual([]);
+    });
+
+    it('records a group the bot was in before this service knew it, from its first message', async () => {
+      const groupId = randomGroupId();
+      const sam = user('Sam');
+      fake.addGroup({ groupId, groupName: 'Old friends', members: [sam, user('Tess')] });
+      await deliver(t, makeTextEvent({ text: 'anyone?', groupId, userId: sam.userId }));
+      expect(await channels.get(groupId)).toMatchObject({
+        status: 'active',
+        name: 'Old friends',
+        memberCount: 2,
+      });
+      expect(await membersOf(groupId)).toHaveLength(2);
+    });
+
+    it('brings back a member marked left who writes later', async () => {
+      const groupId = randomGroupId();
+      const uma = user('Uma');
+      fake.addGroup({ groupId, members: [uma] });
+      await deliver(t, makeJoinEvent({ groupId }));
+      await deliver(t, makeMemberLeftEvent({ groupId, userIds: [uma.userId] }));
+      await deliver(t, makeTextEvent({ text: 'I am back', groupId, userId: uma.userId }));
+      expect(await members.find(groupId, uma.userId)).toMatchObject({ status: 'active', leftAt: null });
+    });
+  });
+
+  describe('1:1 chats', () => {
+    it('follow opens the chat with the user as owner; unfollow disables it; unblocking reopens it', async () => {
+      const vera = { ...user('Vera'), language: 'ja' };
+      fake.addUser(vera);
+      const follow = makeFollowEvent({ userId: vera.userId, timestamp: Date.now() - 5000 });
+      await deliver(t, follow);
+      expect(await channels.get(vera.userId)).toMatchObject({
+        type: 'user',
+        status: 'active',
+        name: 'Vera',
+        pictureUrl: vera.pictureUrl,
+        memberCount: 1,
+      });
+      expect(await membersOf(vera.userId)).toMatchObject([
+        { userId: vera.userId, role: 'owner', status: 'active', displayName: 'Vera' },
+      ]);
+      expect(fake.requestsTo('GET', `/v2/bot/profile/${vera.userId}`)).toHaveLength(1);
+
+      const unfollow = makeUnfollowEvent({ userId: vera.userId, timestamp: Date.now() - 4000 });
+      await deliver(t, unfollow);
+      const blocked = await channels.get(vera.userId);
+      expect(blocked).toMatchObject({ status: 'disabled' });
+      expect(blocked!.disabledAt!.getTime()).toBe(unfollow.timestamp);
+
+      await deliver(t, makeFollowEvent({ userId: vera.userId, isUnblocked: true }));
+      expect(await channels.get(vera.userId)).toMatchObject({ status: 'active', disabledAt: null });
+      expect(await membersOf(vera.userId)).toHaveLength(1);
+    });
+
+    it('opens the chat of a user who writes without ever having followed', async () => {
+      const will = user('Will');
+      fake.addUser(will);
+      await deliver(t, makeTextEvent({ text: 'hello bot', userId: will.userId }));
+      expect(await channels.get(will.userId)).toMatchObject({ type: 'user', status: 'active', name: 'Will' });
+      expect(await members.find(will.userId, will.userId)).toMatchObject({ role: 'owner', status: 'active' });
+      await deliver(t, makeTextEvent({ text: 'again', userId: will.userId }));
+      expect(fake.requestsTo('GET', `/v2/bot/profile/${will.userId}`)).toHaveLength(1);
+    });
+
+    it('keeps the chat when the profile cannot be read (404: not a friend)', async () => {
+      const stranger = randomUserId();
+      await deliver(t, makeFollowEvent({ userId: stranger }));
+      expect(await channels.get(stranger)).toMatchObject({ status: 'active', name: null });
+      expect(await members.find(stranger, stranger)).toMatchObject({ role: 'owner', displayName: null });
+    });
+  });
+
+  describe('LINE failures on profile fetches', () => {
+    it('gets the profile after a 429 (the client honours Retry-After and retries)', async () => {
+      const groupId = randomGroupId();
+      const xena = user('Xena');
+      fake.addGroup({ groupId, members: [xena], memberIdsForbidden: true });
+      await deliver(t, makeJoinEvent({ groupId }));
+      fake.failNext('GET', new RegExp(`/member/${xena.userId}$`), { status: 429, retryAfterSeconds: 1 });
+      await deliver(t, makeTextEvent({ text: 'hi', groupId, userId: xena.userId }));
+      expect(await members.find(groupId, xena.userId)).toMatchObject({ displayName: 'Xena' });
+      expect(profileRequests(groupId).map((r) => r.status)).toEqual([429, 200]);
+    });
+
+    it('stores the member with what is known when LINE keeps failing, and asks again next time', async () => {
+      const groupId = randomGroupId();
+      const yuki = user('Yuki');
+      fake.addGroup({ groupId, members: [yuki], memberIdsForbidden: true });
+      await deliver(t, makeJoinEvent({ groupId }));
+      fake.failNext('GET', new RegExp(`/member/${yuki.userId}$`), { status: 500 }, 5);
+      await deliver(t, makeTextEvent({ text: 'hi', groupId, userId: yuki.userId }));
+      expect(await members.find(groupId, yuki.userId)).toMatchObject({
+        status: 'active',
+        displayName: null,
+        profileFetchedAt: null,
+      });
+      expect(profileRequests(groupId)).toHaveLength(5);
+      await deliver(t, makeTextEvent({ text: 'hi again', groupId, userId: yuki.userId }));
+      expect(await members.find(groupId, yuki.userId)).toMatchObject({ displayName: 'Yuki' });
+    });
+  });
+});
+
+describe('webhook events: profile fetches that time out', () => {
+  let fake: FakeLine;
+  let t: TestApp;
+  beforeAll(async () => {
+    fake = await FakeLine.start();
+    t = await createTestApp({
+      lineBaseUrl: fake.url,
+      env: { WEBHOOK_REORDER_WINDOW_MS: '0', LINE_TIMEOUT_MS: '200', LINE_MAX_RETRIES: '1' },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.stop();
+  });
+
+  it('stores the member without a profile after timeouts, then fetches it when LINE answers', async () => {
+    const groupId = randomGroupId();
+    const zoe = user('Zoe');
+    fake.addGroup({ groupId, members: [zoe], memberIdsForbidden: true });
+    await deliver(t, makeJoinEvent({ groupId }));
+    fake.failNext('GET', new RegExp(`/member/${zoe.userId}$`), 'timeout', 2);
+    await deliver(t, makeTextEvent({ text: 'hi', groupId, userId: zoe.userId }));
+    const members = t.app.get(MembersService);
+    expect(await members.find(groupId, zoe.userId)).toMatchObject({ status: 'active', displayName: null });
+    const [row] = (await inboxRows(t)).slice(-1);
+    expect(row.state).toBe('done');
+    await deliver(t, makeTextEvent({ text: 'hi again', groupId, userId: zoe.userId }));
+    expect(await members.find(groupId, zoe.userId)).toMatchObject({ displayName: 'Zoe' });
+  });
+});

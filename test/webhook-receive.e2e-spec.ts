@@ -1,0 +1,244 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DataSource } from 'typeorm';
+import { EventContext, EventDispatcher } from '../src/webhook/event-dispatcher';
+import {
+  makeJoinEvent,
+  makeTextEvent,
+  randomGroupId,
+  randomUserId,
+  redeliver,
+  ulid,
+} from './fake-line/events';
+import { FakeLine } from './fake-line/fake-line';
+import { postRawWebhook, postWebhook, signBody, webhookBody } from './fake-line/webhook';
+import { inboxRows, waitForInboxDrained } from './support/inbox';
+import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
+
+/** LINE's own sample webhook (line-bot-sdk-python's tests), kept beside the repository in shared/. */
+const FIXTURE = resolve(__dirname, '../../shared/fixtures/line-bot-sdk-python-webhook.json');
+
+function loadFixture(): string {
+  if (!existsSync(FIXTURE)) {
+    throw new Error(`Missing ${FIXTURE}: clone the shared/ folder beside the repository (see README)`);
+  }
+  return readFileSync(FIXTURE, 'utf8');
+}
+
+describe('POST /webhook: receiving', () => {
+  let fake: FakeLine;
+  let t: TestApp;
+  /** Every event the dispatcher handed on, in order, with its context. */
+  const seen: { type: string; ctx: EventContext }[] = [];
+
+  beforeAll(async () => {
+    fake = await FakeLine.start();
+    t = await createTestApp({ lineBaseUrl: fake.url, env: { WEBHOOK_REORDER_WINDOW_MS: '0' } });
+    t.app.get(EventDispatcher).on('*', 'test.seen', async (event, ctx) => {
+      seen.push({ type: String(event.type), ctx });
+    });
+  });
+  afterEach(async () => {
+    await waitForInboxDrained(t);
+    seen.length = 0;
+    fake.reset();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.stop();
+  });
+
+  const rowCount = async () => (await inboxRows(t)).length;
+
+  it('answers the console "Verify" (no events) with 200 and stores nothing', async () => {
+    const before = await rowCount();
+    await postWebhook(t, []).expect(200);
+    expect(await rowCount()).toBe(before);
+  });
+
+  it('refuses a missing, wrong or other-secret signature with 401 and stores nothing', async () => {
+    const before = await rowCount();
+    const event = makeTextEvent({ text: 'hi', groupId: randomGroupId(), userId: randomUserId() });
+    for (const signature of [null, '', 'AAAA', signBody('{}')]) {
+      const res = await postWebhook(t, [event], { signature }).expect(401);
+      expect(res.body).toEqual({ error: 'Invalid signature' });
+    }
+    const other = await postWebhook(t, [event], { secret: 'another-channel-secret' }).expect(401);
+    expect(other.body).toEqual({ error: 'Invalid signature' });
+    // The right signature of other bytes (a body changed on the way) is wrong for these.
+    const raw = webhookBody([event]);
+    await postRawWebhook(t, raw.replace('"hi"', '"ho"'), signBody(raw)).expect(401);
+    expect(await rowCount()).toBe(before);
+    expect(seen).toEqual([]);
+  });
+
+  it('checks the signature before parsing: malformed JSON with a bad signature is 401', async () => {
+    await postRawWebhook(t, '{"events":[', 'not-a-signature').expect(401);
+  });
+
+  it('answers 400 to malformed JSON or a body without events that is correctly signed', async () => {
+    const malformed = await postRawWebhook(t, '{"destination":"U1","events":[').expect(400);
+    expect(malformed.body).toEqual({ error: 'Malformed JSON body' });
+    const noEvents = await postRawWebhook(t, '{"destination":"U1"}').expect(400);
+    expect(noEvents.body.error).toMatch(/events/);
+    await postRawWebhook(t, '{"destination":"U1","events":[42]}').expect(400);
+  });
+
+  it('answers 413 to a body over 1 MB', async () => {
+    const raw = webhookBody([makeTextEvent({ text: 'x'.repeat(1024 * 1024), userId: randomUserId() })]);
+    const res = await postRawWebhook(t, raw).expect(413);
+    expect(res.body).toEqual({ error: 'Request body too large' });
+  });
+
+  it('stores and processes a redelivery or a repeat of a webhookEventId once', async () => {
+    const groupId = randomGroupId();
+    const event = makeTextEvent({ text: 'once', groupId, userId: randomUserId() });
+    await postWebhook(t, [event]).expect(200);
+    await postWebhook(t, [event]).expect(200);
+    await postWebhook(t, [redeliver(event)]).expect(200);
+    await waitForInboxDrained(t);
+    const rows = (await inboxRows(t)).filter((r) => r.webhookEventId === event.webhookEventId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].state).toBe('done');
+    expect(seen.filter((s) => s.ctx.webhookEventId === event.webhookEventId)).toHaveLength(1);
+  });
+
+  it('processes a first delivery that arrives as a redelivery, telling handlers so', async () => {
+    const event = redeliver(
+      makeTextEvent({ text: 'late', groupId: randomGroupId(), userId: randomUserId() }),
+    );
+    await postWebhook(t, [event]).expect(200);
+    const got = await waitFor(() => seen.find((s) => s.ctx.webhookEventId === event.webhookEventId));
+    expect(got.ctx.isRedelivery).toBe(true);
+  });
+
+  it('keeps an id repeated inside one body once', async () => {
+    const groupId = randomGroupId();
+    const first = makeTextEvent({ text: 'a', groupId, userId: randomUserId() });
+    const copy = { ...makeTextEvent({ text: 'b', groupId }), webhookEventId: first.webhookEventId };
+    await postWebhook(t, [first, copy]).expect(200);
+    await waitForInboxDrained(t);
+    const rows = (await inboxRows(t)).filter((r) => r.webhookEventId === first.webhookEventId);
+    expect(rows).toHaveLength(1);
+    expect((rows[0].payload as { message: { text: string } }).message.text).toBe('a');
+  });
+
+  it('stores every event of a body in one go, from many chats, before answering', async () => {
+    const events = Array.from({ length: 30 }, (_, i) =>
+      makeTextEvent({ text: `m${i}`, groupId: randomGroupId(), userId: randomUserId() }),
+    );
+    const ids = new Set(events.map((e) => e.webhookEventId));
+    await postWebhook(t, events).expect(200);
+    // Already there when the answer came, whatever their processing state.
+    const stored = (await inboxRows(t)).filter((r) => ids.has(r.webhookEventId));
+    expect(stored).toHaveLength(30);
+    await waitForInboxDrained(t);
+    expect(seen.filter((s) => ids.has(s.ctx.webhookEventId))).toHaveLength(30);
+  });
+
+  it('stores standby events and hands them on marked standby', async () => {
+    const event = makeTextEvent({
+      text: 'standby',
+      groupId: randomGroupId(),
+      userId: randomUserId(),
+      mode: 'standby',
+    });
+    expect(event.replyToken).toBeUndefined();
+    await postWebhook(t, [event]).expect(200);
+    const got = await waitFor(() => seen.find((s) => s.ctx.webhookEventId === event.webhookEventId));
+    expect(got.ctx.standby).toBe(true);
+    await waitForInboxDrained(t);
+    const [row] = (await inboxRows(t)).filter((r) => r.webhookEventId === event.webhookEventId);
+    expect(row.state).toBe('done');
+  });
+
+  it('hands unsend, postback and unknown types to "*" subscribers without error', async () => {
+    const groupId = randomGroupId();
+    const userId = randomUserId();
+    const events = [
+      { ...makeJoinEvent({ groupId }), type: 'somethingNew', somethingNew: { a: 1 } },
+      {
+        type: 'unsend',
+        mode: 'active',
+        timestamp: Date.now(),
+        source: { type: 'group', groupId, userId },
+        webhookEventId: ulid(),
+        deliveryContext: { isRedelivery: false },
+        unsend: { messageId: '325708' },
+      },
+      {
+        type: 'postback',
+        mode: 'active',
+        timestamp: Date.now(),
+        replyToken: 'b60d432864f44d079f6d8efe86cf404b',
+        source: { type: 'user', userId },
+        webhookEventId: ulid(),
+        deliveryContext: { isRedelivery: false },
+        postback: { data: 'action=buy&itemid=111', params: { datetime: '2017-12-25T01:00' } },
+      },
+    ];
+    await postWebhook(t, events).expect(200);
+    await waitForInboxDrained(t);
+    const rows = (await inboxRows(t)).filter((r) =>
+      events.some((e) => e.webhookEventId === r.webhookEventId),
+    );
+    expect(rows.map((r) => [r.eventType, r.state]).sort()).toEqual([
+      ['postback', 'done'],
+      ['somethingNew', 'done'],
+      ['unsend', 'done'],
+    ]);
+    expect(seen.map((s) => s.type).sort()).toEqual(['postback', 'somethingNew', 'unsend']);
+  });
+
+  it("accepts the official SDK's webhook fixture (28 events, 14 types, one shared id) and breaks nothing", async () => {
+    const raw = loadFixture();
+    const body = JSON.parse(raw) as { events: { webhookEventId: string; type: string }[] };
+    expect(body.events).toHaveLength(28);
+    expect(new Set(body.events.map((e) => e.type)).size).toBe(14);
+    await postRawWebhook(t, raw).expect(200);
+    await postRawWebhook(t, raw).expect(200);
+    await waitForInboxDrained(t);
+    // Every event there shares one webhookEventId: it is one event to us, the first.
+    const rows = (await inboxRows(t)).filter((r) => r.webhookEventId === 'testwebhookeventid');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      eventType: 'message',
+      state: 'done',
+      channelId: 'U206d25c2ea6bd87c17655609a1c37cb8',
+    });
+    expect(seen.filter((s) => s.ctx.webhookEventId === 'testwebhookeventid')).toHaveLength(1);
+    // The app still answers and processes afterwards.
+    const after = makeTextEvent({ text: 'after', groupId: randomGroupId(), userId: randomUserId() });
+    await postWebhook(t, [after]).expect(200);
+    await waitFor(() => seen.find((s) => s.ctx.webhookEventId === after.webhookEventId));
+  });
+
+  it('accepts each event of the fixture on its own, every type stored and processed', async () => {
+    const body = JSON.parse(loadFixture()) as { events: Record<string, unknown>[] };
+    const events = body.events.map((e) => ({ ...e, webhookEventId: ulid() }));
+    await postWebhook(t, events).expect(200);
+    await waitForInboxDrained(t);
+    const ids = new Set(events.map((e) => e.webhookEventId));
+    const rows = (await inboxRows(t)).filter((r) => ids.has(r.webhookEventId));
+    expect(rows).toHaveLength(28);
+    expect(rows.filter((r) => r.state !== 'done').map((r) => [r.eventType, r.lastError])).toEqual([]);
+    expect(new Set(rows.map((r) => r.eventType))).toEqual(new Set(body.events.map((e) => e.type)));
+  });
+});
+
+describe('POST /webhook without LINE_CHANNEL_SECRET', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ env: { LINE_CHANNEL_SECRET: '' } });
+  });
+  afterAll(() => t?.close());
+
+  it('refuses every webhook with 503 and stores nothing', async () => {
+    const event = makeTextEvent({ text: 'hi', userId: randomUserId() });
+    const res = await postWebhook(t, [event]).expect(503);
+    expect(res.body).toEqual({ error: 'Webhook is not configured: set LINE_CHANNEL_SECRET' });
+    const [{ n }] = await t.app.get(DataSource).query('SELECT COUNT(*) AS n FROM webhook_events');
+    expect(Number(n)).toBe(0);
+  });
+});

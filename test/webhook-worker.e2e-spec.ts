@@ -1,0 +1,331 @@
+import type { webhook } from '@line/bot-sdk';
+import { ChannelsService } from '../src/channels/channels.service';
+import { MembersService } from '../src/members/members.service';
+import { DataSource } from 'typeorm';
+import { EventDispatcher } from '../src/webhook/event-dispatcher';
+import { InboxEvent } from '../src/webhook/inbox-event.entity';
+import { makeJoinEvent, makeTextEvent, randomGroupId, randomUserId } from './fake-line/events';
+import { FakeLine, FakeUser } from './fake-line/fake-line';
+import { postWebhook } from './fake-line/webhook';
+import { inboxRows, waitForInboxDrained } from './support/inbox';
+import { createTestApp, TestApp } from './support/test-app';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+import { waitFor } from './support/wait-for';
+
+const textOf = (event: webhook.Event) =>
+  event.type === 'message' && event.message.type === 'text' ? event.message.text : `(${event.type})`;
+
+/** Handlers of this suite and of the state module (other modules register theirs too). */
+const mine = (name: string) => name.startsWith('test.') || name.startsWith('channels.');
+
+/** Fisher-Yates with a fixed seed: a shuffle that is the same on every run. */
+function shuffled<T>(items: T[], seed = 7): T[] {
+  const out = [...items];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+describe('inbox worker: order, retries, concurrency', () => {
+  let fake: FakeLine;
+  let t: TestApp;
+  /** Texts of message events as a handler after the state handlers saw them, per chat. */
+  const observed = new Map<string, string[]>();
+  /** How often a text must still fail before it succeeds (per text). */
+  const failuresLeft = new Map<string, number>();
+  /** Texts whose handler waits for this promise. */
+  const gates = new Map<string, Promise<void>>();
+  const beforeRuns = new Map<string, number>();
+
+  beforeAll(async () => {
+    fake = await FakeLine.start();
+    t = await createTestApp({
+      lineBaseUrl: fake.url,
+      env: {
+        WEBHOOK_REORDER_WINDOW_MS: '0',
+        WEBHOOK_RETRY_BASE_MS: '20',
+        WEBHOOK_RETRY_MAX_MS: '100',
+        WEBHOOK_MAX_ATTEMPTS: '3',
+      },
+    });
+    const d = t.app.get(EventDispatcher);
+    d.on(
+      'message',
+      'test.before',
+      async (event) => {
+        beforeRuns.set(textOf(event), (beforeRuns.get(textOf(event)) ?? 0) + 1);
+      },
+      55,
+    );
+    d.on(
+      'message',
+      'test.observe',
+      async (event, ctx) => {
+        const text = textOf(event);
+        await gates.get(text);
+        const left = failuresLeft.get(text) ?? 0;
+        if (left > 0) {
+          failuresLeft.set(text, left - 1);
+          const list = observed.get(ctx.channelId!) ?? [];
+          list.push(`${text}!`);
+          observed.set(ctx.channelId!, list);
+          throw new Error(`boom ${text}`);
+        }
+        const list = observed.get(ctx.channelId!) ?? [];
+        list.push(text);
+        observed.set(ctx.channelId!, list);
+      },
+      60,
+    );
+  });
+  afterEach(() => fake.reset());
+  afterAll(async () => {
+    await t?.close();
+    await fake?.stop();
+  });
+
+  it('processes 20 events of one group sent in shuffled order in timestamp order', async () => {
+    const groupId = randomGroupId();
+    const userId = randomUserId();
+    const base = Date.now() - 60_000;
+    const events = Array.from({ length: 20 }, (_, i) =>
+      makeTextEvent({ text: `m${String(i).padStart(2, '0')}`, groupId, userId, timestamp: base + i * 10 }),
+    );
+    const sent = shuffled(events);
+    expect(sent.map((e) => e.message.text)).not.toEqual(events.map((e) => e.message.text));
+    await postWebhook(t, sent).expect(200);
+    await waitForInboxDrained(t);
+    expect(observed.get(groupId)).toEqual(events.map((e) => e.message.text));
+  });
+
+  it('orders events with the same timestamp by arrival', async () => {
+    const groupId = randomGroupId();
+    const at = Date.now() - 1000;
+    const events = ['first', 'second', 'third'].map((text) =>
+      makeTextEvent({ text, groupId, timestamp: at }),
+    );
+    await postWebhook(t, events).expect(200);
+    await waitForInboxDrained(t);
+    expect(observed.get(groupId)).toEqual(['first', 'second', 'third']);
+  });
+
+  it('retries a failing handler with backoff, resuming after the handlers that finished', async () => {
+    const groupId = randomGroupId();
+    const event = makeTextEvent({ text: 'flaky', groupId });
+    failuresLeft.set('flaky', 2);
+    await postWebhook(t, [event]).expect(200);
+    await waitForInboxDrained(t);
+    expect(observed.get(groupId)).toEqual(['flaky!', 'flaky!', 'flaky']);
+    expect(beforeRuns.get('flaky')).toBe(1);
+    const [row] = (await inboxRows(t)).filter((r) => r.webhookEventId === event.webhookEventId);
+    expect(row).toMatchObject({ state: 'done', attempts: 2, lastError: 'Error: boom flaky' });
+    // Other modules' handlers run too; ours finished once each, in order.
+    expect(row.completedHandlers.filter(mine)).toEqual(['channels.message', 'test.before', 'test.observe']);
+    expect(row.processedAt).not.toBeNull();
+  });
+
+  it('marks an event failed after the last attempt, and its chat goes on in order', async () => {
+    const groupId = randomGroupId();
+    const base = Date.now() - 1000;
+    const doomed = makeTextEvent({ text: 'doomed', groupId, timestamp: base });
+    const next = makeTextEvent({ text: 'next', groupId, timestamp: base + 1 });
+    failuresLeft.set('doomed', 99);
+    await postWebhook(t, [next, doomed]).expect(200);
+    await waitForInboxDrained(t);
+    expect(observed.get(groupId)).toEqual(['doomed!', 'doomed!', 'doomed!', 'next']);
+    const rows = (await inboxRows(t)).filter((r) => r.channelId === groupId);
+    expect(rows.map((r) => [r.webhookEventId, r.state, r.attempts])).toEqual([
+      [next.webhookEventId, 'done', 0],
+      [doomed.webhookEventId, 'failed', 3],
+    ]);
+    expect(rows[1].lastError).toBe('Error: boom doomed');
+    expect(rows[1].completedHandlers.filter(mine)).toEqual(['channels.message', 'test.before']);
+  });
+
+  it('lets other chats proceed while one chat waits', async () => {
+    const slowGroup = randomGroupId();
+    const fastGroup = randomGroupId();
+    let release!: () => void;
+    gates.set('slow', new Promise<void>((r) => (release = r)));
+    await postWebhook(t, [
+      makeTextEvent({ text: 'slow', groupId: slowGroup }),
+      makeTextEvent({ text: 'after slow', groupId: slowGroup, timestamp: Date.now() + 1 }),
+    ]).expect(200);
+    await postWebhook(t, [makeTextEvent({ text: 'fast', groupId: fastGroup })]).expect(200);
+    await waitFor(() => observed.get(fastGroup)?.includes('fast'));
+    expect(observed.get(slowGroup)).toBeUndefined();
+    release();
+    await waitForInboxDrained(t);
+    expect(observed.get(slowGroup)).toEqual(['slow', 'after slow']);
+  });
+});
+
+describe('inbox worker: reorder window', () => {
+  let fake: FakeLine;
+  let t: TestApp;
+  const observed: string[] = [];
+  beforeAll(async () => {
+    fake = await FakeLine.start();
+    t = await createTestApp({ lineBaseUrl: fake.url, env: { WEBHOOK_REORDER_WINDOW_MS: '1000' } });
+    t.app
+      .get(EventDispatcher)
+      .on('message', 'test.observe', async (event) => void observed.push(textOf(event)));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.stop();
+  });
+
+  it('processes events of one chat from separate requests, out of order, in timestamp order', async () => {
+    const groupId = randomGroupId();
+    const base = Date.now() - 5000;
+    const at = (ms: number, text: string) => makeTextEvent({ text, groupId, timestamp: base + ms });
+    await postWebhook(t, [at(10, 'b'), at(30, 'd')]).expect(200);
+    await postWebhook(t, [at(20, 'c')]).expect(200);
+    await postWebhook(t, [at(0, 'a')]).expect(200);
+    await waitForInboxDrained(t);
+    expect(observed).toEqual(['a', 'b', 'c', 'd']);
+  });
+});
+
+describe('inbox worker: shutdown and crashes', () => {
+  let fake: FakeLine;
+  let db: TestDatabase;
+  const apps: TestApp[] = [];
+  const start = async (env: Record<string, string> = {}) => {
+    const app = await createTestApp({
+      db,
+      lineBaseUrl: fake.url,
+      env: { WEBHOOK_REORDER_WINDOW_MS: '0', ...env },
+    });
+    apps.push(app);
+    return app;
+  };
+
+  beforeAll(async () => {
+    fake = await FakeLine.start();
+    db = await createTestDatabase();
+  });
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+    fake.reset();
+  });
+  afterAll(async () => {
+    await fake?.stop();
+    await db?.drop();
+  });
+
+  it('finishes, after a restart, what was answered 200 but never processed', async () => {
+    const groupId = randomGroupId();
+    const alice: FakeUser = { userId: randomUserId(), displayName: 'Alice' };
+    const bob: FakeUser = { userId: randomUserId(), displayName: 'Bob' };
+    fake.addGroup({ groupId, groupName: 'Survivors', members: [alice, bob] });
+
+    // The process dies after answering: here the worker never runs in the first app.
+    const first = await start({ WEBHOOK_WORKER: 'off' });
+    const join = makeJoinEvent({ groupId, timestamp: Date.now() - 2000 });
+    const hello = makeTextEvent({
+      text: 'hello',
+      groupId,
+      userId: alice.userId,
+      timestamp: Date.now() - 1000,
+    });
+    await postWebhook(first, [hello, join]).expect(200);
+    expect((await inboxRows(first)).map((r) => r.state)).toEqual(['pending', 'pending']);
+    await first.close();
+    expect(fake.requests).toEqual([]);
+
+    const second = await start();
+    await waitForInboxDrained(second);
+    expect((await inboxRows(second)).map((r) => r.state)).toEqual(['done', 'done']);
+    expect(await second.app.get(ChannelsService).get(groupId)).toMatchObject({
+      name: 'Survivors',
+      status: 'active',
+    });
+    expect(await second.app.get(MembersService).find(groupId, alice.userId)).toMatchObject({
+      displayName: 'Alice',
+    });
+  });
+
+  it('resumes an event interrupted between handlers without redoing the finished ones', async () => {
+    const groupId = randomGroupId();
+    const carol: FakeUser = { userId: randomUserId(), displayName: 'Carol' };
+    fake.addGroup({ groupId, members: [carol], memberIdsForbidden: true });
+
+    const first = await start({ WEBHOOK_SHUTDOWN_GRACE_MS: '0' });
+    // A later handler that never ends: the process is killed while it runs.
+    first.app.get(EventDispatcher).on('message', 'test.stuck', () => new Promise<void>(() => undefined), 60);
+    const event = makeTextEvent({ text: 'stuck', groupId, userId: carol.userId });
+    await postWebhook(first, [event]).expect(200);
+    const row = await waitFor(async () =>
+      (await inboxRows(first)).find(
+        (r) => r.webhookEventId === event.webhookEventId && r.completedHandlers.includes('channels.message'),
+      ),
+    );
+    expect(row.state).toBe('pending');
+    const profileCalls = fake.requestsTo('GET', new RegExp(`/member/${carol.userId}$`)).length;
+    expect(profileCalls).toBe(1);
+    await first.close();
+
+    const second = await start();
+    await waitForInboxDrained(second);
+    const [after] = (await inboxRows(second)).filter((r) => r.webhookEventId === event.webhookEventId);
+    expect(after.state).toBe('done');
+    expect(after.completedHandlers).toContain('channels.message');
+    expect(after.completedHandlers).not.toContain('test.stuck');
+    expect(fake.requestsTo('GET', new RegExp(`/member/${carol.userId}$`))).toHaveLength(profileCalls);
+  });
+
+  it('deletes processed events past WEBHOOK_RETENTION_DAYS, keeping failed ones', async () => {
+    const first = await start();
+    const old = makeTextEvent({ text: 'old', userId: randomUserId() });
+    const failed = makeTextEvent({ text: 'old failure', userId: randomUserId() });
+    const recent = makeTextEvent({ text: 'recent', userId: randomUserId() });
+    await postWebhook(first, [old, failed, recent]).expect(200);
+    await waitForInboxDrained(first);
+    const rows = first.app.get(DataSource).getRepository(InboxEvent);
+    const longAgo = new Date(Date.now() - 31 * 86400_000);
+    await rows.update(
+      { webhookEventId: old.webhookEventId },
+      { nextAttemptAt: longAgo, processedAt: longAgo },
+    );
+    await rows.update(
+      { webhookEventId: failed.webhookEventId },
+      { state: 'failed', nextAttemptAt: longAgo, processedAt: longAgo },
+    );
+    await first.close();
+
+    // Pruning runs with the first inbox scan after start-up.
+    const second = await start();
+    const remaining = second.app.get(DataSource).getRepository(InboxEvent);
+    await waitFor(async () => (await remaining.countBy({ webhookEventId: old.webhookEventId })) === 0);
+    expect(await remaining.countBy({ webhookEventId: failed.webhookEventId })).toBe(1);
+    expect(await remaining.countBy({ webhookEventId: recent.webhookEventId })).toBe(1);
+  });
+
+  it('lets an event being processed finish when the app closes', async () => {
+    const first = await start();
+    let started = false;
+    first.app.get(EventDispatcher).on(
+      'message',
+      'test.slow',
+      async () => {
+        started = true;
+        await new Promise((r) => setTimeout(r, 300));
+      },
+      60,
+    );
+    const event = makeTextEvent({ text: 'slow', userId: randomUserId() });
+    await postWebhook(first, [event]).expect(200);
+    await waitFor(() => started);
+    await first.close();
+
+    const reader = await start({ WEBHOOK_WORKER: 'off' });
+    const [row] = (await inboxRows(reader)).filter((r) => r.webhookEventId === event.webhookEventId);
+    expect(row.state).toBe('done');
+  });
+});
