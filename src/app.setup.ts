@@ -1,9 +1,12 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter, bodyParserError } from './common/filters/all-exceptions.filter';
 import { errorBody } from './common/filters/error-body';
+import type { Settings } from './config/settings';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -13,6 +16,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  */
 export function configureApp(app: INestApplication): INestApplication {
   app.useLogger(app.get(Logger));
+  const auth = app.get<ConfigService<Settings, true>>(ConfigService).get('auth', { infer: true });
+  (app as NestExpressApplication).set('trust proxy', auth.trustProxy);
   app.use('/webhook', express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
   app.use(express.json({ limit: MAX_BODY_BYTES }));
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {

@@ -308,3 +308,34 @@ describe('sign-in throttling', () => {
     await t.http().get('/health').expect(200);
   });
 });
+
+describe('sign-in throttling behind a reverse proxy', () => {
+  const guess = (t: TestApp, ip: string) =>
+    t.http().post('/api/auth/login').set('x-forwarded-for', ip).send({ code: 'ACDEFGHJ' });
+
+  async function withApp(env: Record<string, string>, run: (t: TestApp) => Promise<void>): Promise<void> {
+    const t = await createTestApp({ env: { LOGIN_RATE_LIMIT: '2', ...env } });
+    try {
+      await run(t);
+    } finally {
+      await t.close();
+    }
+  }
+
+  it('limits each client by X-Forwarded-For when TRUST_PROXY is set', async () => {
+    await withApp({ TRUST_PROXY: 'true' }, async (t) => {
+      expect((await guess(t, '203.0.113.1')).status).toBe(401);
+      expect((await guess(t, '203.0.113.1')).status).toBe(401);
+      expect((await guess(t, '203.0.113.1')).status).toBe(429);
+      expect((await guess(t, '203.0.113.2')).status).toBe(401);
+    });
+  });
+
+  it('ignores a forged X-Forwarded-For when TRUST_PROXY is not set', async () => {
+    await withApp({}, async (t) => {
+      expect((await guess(t, '203.0.113.1')).status).toBe(401);
+      expect((await guess(t, '203.0.113.2')).status).toBe(401);
+      expect((await guess(t, '203.0.113.3')).status).toBe(429);
+    });
+  });
+});

@@ -69,6 +69,14 @@ describe('loadSettings', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
+  it('reads TRUST_PROXY as Express takes it', () => {
+    expect(load({}).auth.trustProxy).toBe(false);
+    expect(load({ TRUST_PROXY: 'true' }).auth.trustProxy).toBe(true);
+    expect(load({ TRUST_PROXY: '1' }).auth.trustProxy).toBe(1);
+    expect(load({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).auth.trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(() => load({ TRUST_PROXY: 'a;b' })).toThrow(/^TRUST_PROXY must be/);
+  });
+
   it('reads durations with units', () => {
     expect(parseDuration('JWT_TTL', '30m')).toBe(1800);
     expect(parseDuration('JWT_TTL', '7d')).toBe(7 * 86400);

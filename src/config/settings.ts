@@ -36,6 +36,11 @@ export interface AuthSettings {
   operatorUserIds: string[];
   /** POST /api/auth/login tries per IP per minute (LOGIN_RATE_LIMIT). */
   loginRateLimit: number;
+  /**
+   * Express `trust proxy` (TRUST_PROXY): behind a reverse proxy the client's address comes from
+   * X-Forwarded-For, otherwise every caller would share the proxy's address and its login limit.
+   */
+  trustProxy: boolean | number | string;
 }
 
 /** The webhook inbox worker (src/webhook/). */
@@ -130,6 +135,16 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
+/** `true`/`false`, a hop count, or addresses and subnets as Express takes them (`loopback, 10.0.0.0/8`). */
+function trustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (!/^[\w.:/,\s-]+$/.test(raw))
+    throw new ConfigError(`TRUST_PROXY must be true, false, a hop count or addresses (got "${raw}")`);
+  return raw;
+}
+
 /** Accepts seconds ("3600") or a number with a unit: 30m, 12h, 7d. */
 export function parseDuration(name: string, raw: string): number {
   const m = /^(\d+)\s*([smhd]?)$/.exec(raw);
@@ -216,6 +231,7 @@ export function loadSettings(env: Env): Settings {
       jwtTtlSeconds: ttlRaw === undefined ? 12 * 3600 : parseDuration('JWT_TTL', ttlRaw),
       operatorUserIds: operators,
       loginRateLimit: integer(env, 'LOGIN_RATE_LIMIT', 10, 1, 100_000),
+      trustProxy: trustProxy(value(env, 'TRUST_PROXY')),
     },
     publicUrl: httpUrl(env, 'PUBLIC_URL'),
     defaultLanguage: oneOf(env, 'DEFAULT_LANGUAGE', LANGUAGES, 'zh-TW'),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -50,6 +51,8 @@ export class LineClient implements OnApplicationShutdown {
     this.settings = settings;
     this.policy = { ...DEFAULT_RETRY_POLICY, maxRetries: settings.maxRetries };
     this.#token = channelAccessToken;
+    // Every call in flight listens for shutdown; a busy bot has far more than Node's default 10.
+    setMaxListeners(0, this.closing.signal);
     if (channelAccessToken) {
       this.#api = new messagingApi.MessagingApiClient({ channelAccessToken, baseURL: settings.apiBaseUrl });
     }
