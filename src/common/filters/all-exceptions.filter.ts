@@ -11,7 +11,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const { status, message } = this.describe(exception);
-    if (status >= 500) this.logger.error({ err: exception }, 'Request failed');
+    if (exception instanceof DomainError) {
+      // An expected condition (LINE not configured, for example): its message says it all.
+      if (status >= 500) this.logger.warn({ status, error: message }, 'Request refused');
+    } else if (status >= 500) {
+      this.logger.error({ err: exception }, 'Request failed');
+    }
     if (res.headersSent) {
       res.destroy();
       return;
