@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { createTestApp, TestApp } from './support/test-app';
 
 describe('health and errors', () => {
@@ -41,5 +42,16 @@ describe('health and errors', () => {
   it('serves the OpenAPI document', async () => {
     const res = await t.http().get('/api/docs/openapi.json').expect(200);
     expect(res.body.paths['/health']).toBeDefined();
+  });
+
+  it('answers 503 when the database does not answer', async () => {
+    const other = await createTestApp();
+    try {
+      await other.app.get(DataSource).destroy();
+      const res = await other.http().get('/health').expect(503);
+      expect(res.body).toEqual({ error: 'Database unavailable' });
+    } finally {
+      await other.close().catch(() => undefined);
+    }
   });
 });

@@ -1,5 +1,6 @@
-import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ServiceUnavailableError } from '../common/errors/domain.errors';
 import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/public.decorator';
 
@@ -20,7 +21,7 @@ export class HealthController {
     try {
       await this.health.check([() => this.db.pingCheck('database', { timeout: 2000 })]);
     } catch {
-      throw new ServiceUnavailableException('Database unavailable');
+      throw new ServiceUnavailableError('Database unavailable');
     }
     return { status: 'ok' };
   }

@@ -39,3 +39,6 @@ export class ChannelNotFoundError extends NotFoundError {
 export class ConflictError extends DomainError {
   readonly status = 409;
 }
+export class ServiceUnavailableError extends DomainError {
+  readonly status = 503;
+}
