@@ -92,8 +92,8 @@ async function runOn(kind: 'sqlite' | 'mysql'): Promise<boolean> {
     );
     const token = await cliToken(env, seeded.userId);
     const port = await freePort();
-    // BENCH_NODE_ARGS: extra node flags for the service, e.g. `--cpu-prof` to see where time goes.
-    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    // BENCH_NODE_ARGS: node flags for the service (default: the heap cap `npm start` uses; add `--cpu-prof` to profile).
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '--max-old-space-size=256').split(' ').filter(Boolean);
     server = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/main.js')], {
       cwd: ROOT,
       env: { ...env, PORT: String(port) },

@@ -16,7 +16,7 @@
  *  4. drain capacity alone: the app restarted with its worker off takes a backlog, then is started
  *     with the worker on, and the rate it processes that backlog is measured.
  * The baseline gets the same saturation load. Environment: BENCH_CONNECTIONS, BENCH_DURATION,
- * BENCH_GROUPS, BENCH_PACED_RATE, BENCH_NODE_OPTIONS (node options for the children), WEBHOOK_*
+ * BENCH_GROUPS, BENCH_PACED_RATE, BENCH_NODE_OPTIONS (node options for the children; default --max-old-space-size=256, as `npm start`), WEBHOOK_*
  * (passed to the app).
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -163,8 +163,8 @@ async function startChild(label: string, script: string, env: Record<string, str
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
-      // Extra node options for the children (a heap limit, a profiler): BENCH_NODE_OPTIONS.
-      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+      // Node options for the children; by default the heap cap `npm start` and the Dockerfile use.
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=256',
       ...env,
       PORT: String(port),
     },
