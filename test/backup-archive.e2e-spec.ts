@@ -430,11 +430,12 @@ describe('backup: archiving and reading the timeline', () => {
       fake.setContent(imageId, { body: Buffer.from('a picture'), contentType: 'image/png' });
       await send([image]);
       tokens.owner = token;
-      // An operator of a second app on the same database.
+      // An operator of a second app on the same database. Only one process may drain an inbox (see
+      // README, Webhook pipeline): this one serves HTTP and leaves the events to the first app's worker.
       opApp = await createTestApp({
         db: t.db,
         lineBaseUrl: fake.url,
-        env: { OPERATOR_USER_IDS: operator.userId },
+        env: { OPERATOR_USER_IDS: operator.userId, WEBHOOK_WORKER: 'off' },
       });
       tokens.Operator = await signIn(opApp, fake, operator.userId, operator.displayName);
     });
