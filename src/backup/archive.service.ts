@@ -3,15 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Dialect } from '../database/columns';
 import { ArchiveEntry } from './archive-entry';
-import {
-  chunks,
-  dialectOfSource,
-  statementChunks,
-  num,
-  onConflictIgnore,
-  placeholders,
-  toDbTime,
-} from './db-values';
+import { chunks, dialectOfSource, statementChunks, num, onConflictIgnore, placeholders } from './db-values';
+import { toDbTime } from '../database/db-time';
 import { channelKey, indexTerms, normalizeText } from './search/terms';
 
 /** Rows per multi-row INSERT: well under SQLite's 32,766 parameters and MySQL's packet size. */

@@ -1,22 +1,9 @@
 import { DataSource } from 'typeorm';
-import { DateUtils } from 'typeorm/util/DateUtils';
 import { Dialect, dialectOf } from '../database/columns';
 
 /** Raw SQL helpers for the archive's hot paths (batched inserts, keyset pages), which bypass entities. */
 export function dialectOfSource(ds: DataSource): Dialect {
   return dialectOf(ds.options.type);
-}
-
-/** A Date as the driver stores it: TypeORM's UTC string on SQLite, a Date (sent as UTC) on MySQL. */
-export function toDbTime(dialect: Dialect, date: Date): string | Date {
-  return dialect === 'sqlite' ? DateUtils.mixedDateToUtcDatetimeString(date) : date;
-}
-
-export function fromDbTime(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  const s = String(value);
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : `${s.replace(' ', 'T')}Z`);
 }
 
 /** mysql2 answers BIGINT as a string when it does not fit a number; ms timestamps always fit. */

@@ -1,4 +1,5 @@
-import { fromDbTime, num, numOrNull } from './db-values';
+import { fromDbTime } from '../database/db-time';
+import { num, numOrNull } from './db-values';
 
 /** The columns every read of the timeline selects (messages joined with their media). */
 export const MESSAGE_COLUMNS = `m.id, m.channel_id, m.message_id, m.msg_type, m.user_id, m.ts, m.text_content, m.details,

@@ -8,7 +8,7 @@ import { BadRequestError, ChannelNotFoundError, ConflictError } from '../common/
 import type { Language, Settings } from '../config/settings';
 import { LineApiError } from '../line/line-api.error';
 import { LineClient } from '../line/line-client.service';
-import { isoFromDb } from '../members/db-time';
+import { isoFromDb } from '../database/db-time';
 import { MemberRolesService } from '../members/member-roles.service';
 import { isUniqueViolation } from '../members/sync-helpers';
 import { ChannelConfig, defaultChannelConfig, mergeConfig } from './channel-config';

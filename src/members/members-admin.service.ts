@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { isoFromDb } from './db-time';
+import { isoFromDb } from '../database/db-time';
 import { Member, MemberRole, MemberStatus } from './member.entity';
 
 export interface MemberFilter {

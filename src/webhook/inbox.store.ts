@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { Dialect, dialectOf } from '../database/columns';
+import { fromDbTime, toDbTime } from '../database/db-time';
 import { sqliteExclusive } from '../database/sqlite-serializer';
 import type { IncomingEvent } from './webhook-body';
 
@@ -315,11 +316,10 @@ export class InboxStore {
 
   /** The formats TypeORM itself writes: UTC text on SQLite, a Date (sent in UTC) on MySQL. */
   private toDb(d: Date): string | Date {
-    return this.dialect === 'sqlite' ? d.toISOString().replace('T', ' ').replace('Z', '') : d;
+    return toDbTime(this.dialect, d);
   }
 
   private fromDb(v: unknown): Date {
-    if (v instanceof Date) return v;
-    return new Date(String(v).replace(' ', 'T') + 'Z');
+    return fromDbTime(v) ?? new Date(NaN);
   }
 }
