@@ -44,7 +44,7 @@ export class AssistantEventsHandler implements OnModuleInit {
     const { text, quoteToken } = event.message;
     // A command is the commands handler's; it never also triggers Q&A.
     if (parseCommand(text, this.registry.lookup)) return;
-    const config = await this.channels.getConfig(ctx.channelId);
+    const config = await this.channels.configForEvent(ctx.channelId);
     if (!config.assistant.enabled || !config.assistant.qa.enabled) return;
     const [best] = await this.engine.match(ctx.channelId, text, config.assistant.qa.mode);
     if (!best || (await this.replied.answered(ctx.webhookEventId))) return;
@@ -72,7 +72,7 @@ export class AssistantEventsHandler implements OnModuleInit {
 
   private async greet(event: webhook.MemberJoinedEvent, ctx: EventContext): Promise<void> {
     if (!ctx.channelId || !ctx.channelType || ctx.standby) return;
-    const config = await this.channels.getConfig(ctx.channelId);
+    const config = await this.channels.configForEvent(ctx.channelId);
     if (!config.assistant.enabled || !config.assistant.welcome.enabled) return;
     const userIds = [
       ...new Set(event.joined.members.flatMap((m) => (m.type === 'user' && m.userId ? [m.userId] : []))),
@@ -94,7 +94,7 @@ export class AssistantEventsHandler implements OnModuleInit {
 
   private async introduce(event: webhook.JoinEvent, ctx: EventContext): Promise<void> {
     if (!ctx.channelId || ctx.standby) return;
-    const config = await this.channels.getConfig(ctx.channelId);
+    const config = await this.channels.configForEvent(ctx.channelId);
     if (!config.assistant.enabled || (await this.replied.answered(ctx.webhookEventId))) return;
     await this.send(
       event,

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { QaMode } from '../channels/channel-config';
+import { EVENT_CACHE_ENTRIES, EVENT_CACHE_TTL_MS, TtlCache } from '../common/ttl-cache';
 import { isUniqueViolation } from '../members/sync-helpers';
 import { AssistantSettings } from './entities/assistant-settings.entity';
 import { QaRuleFire } from './entities/qa-rule-fire.entity';
@@ -43,14 +44,19 @@ const MAX_CACHED_CHANNELS = 500;
  * Matching for the message handler and the test endpoint. Each channel's enabled rules are
  * compiled once (see QaMatcher) and kept with the channel's Q&A revision; every change to the
  * rules bumps that revision in the same transaction, so a message that sees a new revision
- * rebuilds. Reading the revision costs one primary-key lookup per message and keeps several
- * instances (or a restart) correct without any cache messaging.
+ * rebuilds. The revision itself is remembered for EVENT_CACHE_TTL_MS: a change made in this process
+ * drops it at once (`revisionChanged`), one made by another instance is seen within that time,
+ * without any cache messaging.
  */
 @Injectable()
 export class QaEngine {
   private readonly logger = new Logger(QaEngine.name);
   private readonly cache = new Map<string, Compiled>();
   private readonly building = new Map<string, Promise<Compiled>>();
+  private readonly revisions = new TtlCache<string, number>({
+    maxEntries: EVENT_CACHE_ENTRIES,
+    ttlMs: EVENT_CACHE_TTL_MS,
+  });
 
   constructor(
     @InjectRepository(QaRule) private readonly rules: Repository<QaRule>,
@@ -103,13 +109,27 @@ export class QaEngine {
     }
   }
 
-  /** The channel's matcher for its current revision, built at most once at a time. */
-  private async compiled(channelId: string, defaultMode: QaMode): Promise<Compiled> {
+  /** After every change to the channel's rules has committed, or failed (it may have committed). */
+  revisionChanged(channelId: string): void {
+    this.revisions.delete(channelId);
+  }
+
+  private async revision(channelId: string): Promise<number> {
+    const cached = this.revisions.get(channelId);
+    if (cached !== undefined) return cached;
+    const since = this.revisions.stamp();
     const row = await this.settings.findOne({
       where: { channelId },
       select: { channelId: true, qaRevision: true },
     });
     const revision = row?.qaRevision ?? 0;
+    this.revisions.set(channelId, revision, { since });
+    return revision;
+  }
+
+  /** The channel's matcher for its current revision, built at most once at a time. */
+  private async compiled(channelId: string, defaultMode: QaMode): Promise<Compiled> {
+    const revision = await this.revision(channelId);
     const cached = this.cache.get(channelId);
     if (cached && cached.revision === revision && cached.defaultMode === defaultMode) {
       this.cache.delete(channelId);

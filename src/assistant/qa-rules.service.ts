@@ -253,24 +253,29 @@ export class QaRulesService {
     return row;
   }
 
-  /** Runs a change in a transaction that also bumps the channel's Q&A revision. */
+  /**
+   * Runs a change in a transaction that also bumps the channel's Q&A revision. The engine's cached
+   * revision is dropped after the commit, not before: a message read in between would keep the old.
+   */
   private async write<T>(
     channelId: string,
     actor: string,
     change: (em: EntityManager) => Promise<T>,
   ): Promise<T> {
     await this.ensureSettings(channelId, actor);
-    return this.dataSource.transaction(async (em) => {
-      const result = await change(em);
-      await em
-        .getRepository(AssistantSettings)
-        .createQueryBuilder()
-        .update(AssistantSettings)
-        .set({ qaRevision: () => 'qa_revision + 1' })
-        .where('channel_id = :channelId', { channelId })
-        .execute();
-      return result;
-    });
+    return this.dataSource
+      .transaction(async (em) => {
+        const result = await change(em);
+        await em
+          .getRepository(AssistantSettings)
+          .createQueryBuilder()
+          .update(AssistantSettings)
+          .set({ qaRevision: () => 'qa_revision + 1' })
+          .where('channel_id = :channelId', { channelId })
+          .execute();
+        return result;
+      })
+      .finally(() => this.engine.revisionChanged(channelId));
   }
 
   /** The settings row exists before any transaction updates it (an insert race is settled here). */

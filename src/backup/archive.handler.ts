@@ -47,16 +47,16 @@ export class ArchiveHandler implements OnModuleInit {
   }
 
   private async store(entry: ArchiveEntry): Promise<void> {
-    const config = await this.channels.getConfig(entry.channelId);
+    const config = await this.channels.configForEvent(entry.channelId);
     if (!config.backup.enabled) return;
-    const result = await this.archive.archive([entry]);
+    const result = await this.archive.archiveOne(entry);
     if (result.mediaQueued > 0) this.fetcher.wake();
   }
 
   /** Unsend is honoured even with backup off: it can only flag or delete what was stored earlier. */
   private async onUnsend(event: webhook.UnsendEvent, ctx: EventContext): Promise<void> {
     if (!ctx.channelId) return;
-    const config = await this.channels.getConfig(ctx.channelId);
+    const config = await this.channels.configForEvent(ctx.channelId);
     const found = await this.archive.markUnsent(
       ctx.channelId,
       event.unsend.messageId,

@@ -5,6 +5,7 @@ import { Dialect } from '../database/columns';
 import { ArchiveEntry } from './archive-entry';
 import { chunks, dialectOfSource, statementChunks, num, onConflictIgnore, placeholders } from './db-values';
 import { toDbTime } from '../database/db-time';
+import { GroupCommit } from '../database/group-commit';
 import { channelKey, indexTerms, normalizeText } from './search/terms';
 
 /** Rows per multi-row INSERT: well under SQLite's 32,766 parameters and MySQL's packet size. */
@@ -28,12 +29,32 @@ export class ArchiveService {
   private readonly logger = new Logger(ArchiveService.name);
   private readonly dialect: Dialect;
 
+  private readonly batched = new GroupCommit<ArchiveEntry, ArchiveResult>((entries) => this.write(entries));
+
   constructor(@InjectDataSource() private readonly ds: DataSource) {
     this.dialect = dialectOfSource(ds);
   }
 
   async archive(entries: readonly ArchiveEntry[], now = new Date()): Promise<ArchiveResult> {
-    if (entries.length === 0) return { stored: 0, mediaQueued: 0 };
+    const results = await this.write(entries, now);
+    return {
+      stored: results.reduce((n, r) => n + r.stored, 0),
+      mediaQueued: results.reduce((n, r) => n + r.mediaQueued, 0),
+    };
+  }
+
+  /**
+   * One entry, written in a transaction it shares with the entries other chats submit in the same
+   * turn of the event loop (the inbox worker runs several chats at once): a commit per message
+   * would cost more than the message.
+   */
+  archiveOne(entry: ArchiveEntry): Promise<ArchiveResult> {
+    return this.batched.submit(entry);
+  }
+
+  /** What each entry added, in the order given. */
+  private async write(entries: readonly ArchiveEntry[], now = new Date()): Promise<ArchiveResult[]> {
+    if (entries.length === 0) return [];
     const archivedAt = toDbTime(this.dialect, now);
     return this.ds.transaction(async (em) => {
       const fresh: Array<{ entry: ArchiveEntry; pk: number; search: string | null }> = [];
@@ -80,7 +101,13 @@ export class ArchiveService {
         );
       }
       // `stored` can count a retry of an insert that committed before a crash; it is informational.
-      return { stored: fresh.length, mediaQueued: media.filter((m) => m[2] === 'line').length };
+      const added = new Map(entries.map((e) => [e, { stored: 0, mediaQueued: 0 }]));
+      for (const { entry } of fresh) {
+        const result = added.get(entry)!;
+        result.stored = 1;
+        if (entry.media?.provider === 'line') result.mediaQueued = 1;
+      }
+      return entries.map((e) => added.get(e)!);
     });
   }
 

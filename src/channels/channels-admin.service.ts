@@ -93,7 +93,10 @@ export class ChannelsAdminService {
       const after = mergeConfig(before, clean);
       if (JSON.stringify(before) === JSON.stringify(after)) return after;
       const data = mergeConfig(stored, clean);
-      if (!(await this.writeConfig(channelId, row, data))) continue;
+      const written = await this.writeConfig(channelId, row, data).finally(() =>
+        this.channels.forgetConfig(channelId),
+      );
+      if (!written) continue;
       await this.audit.record({ channelId, actor, action: 'channel.config', before, after });
       return after;
     }

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ChannelNotFoundError } from '../common/errors/domain.errors';
+import { EVENT_CACHE_ENTRIES, EVENT_CACHE_TTL_MS, TtlCache } from '../common/ttl-cache';
 import type { Language, Settings } from '../config/settings';
 import { LineClient } from '../line/line-client.service';
 import type { ChatRef } from '../line/line.types';
@@ -46,6 +47,12 @@ type ChannelFields = Partial<Pick<Channel, 'name' | 'pictureUrl' | 'memberCount'
 export class ChannelsService {
   private readonly logger = new Logger(ChannelsService.name);
   private readonly defaultLanguage: Language;
+  private readonly eventConfigs = new TtlCache<string, ChannelConfig>({
+    maxEntries: EVENT_CACHE_ENTRIES,
+    ttlMs: EVENT_CACHE_TTL_MS,
+  });
+  /** Only channels known to exist: nothing deletes a channel row, so a yes never goes stale. */
+  private readonly known = new TtlCache<string, true>({ maxEntries: EVENT_CACHE_ENTRIES, ttlMs: Infinity });
 
   constructor(
     @InjectRepository(Channel) private readonly channels: Repository<Channel>,
@@ -62,8 +69,8 @@ export class ChannelsService {
   }
 
   /**
-   * The defaults (language from DEFAULT_LANGUAGE) with what is stored merged over them. Read on
-   * every message by the assistant: plain SQL, a fraction of the ORM's cost per call.
+   * The defaults (language from DEFAULT_LANGUAGE) with what is stored merged over them, as stored
+   * now: what permission checks and the REST API read. Plain SQL, a fraction of the ORM's cost.
    */
   async getConfig(channelId: string): Promise<ChannelConfig> {
     const rows = (await this.configs.query('SELECT data FROM channel_configs WHERE channel_id = ?', [
@@ -71,6 +78,25 @@ export class ChannelsService {
     ])) as { data: string }[];
     const stored = rows.length > 0 ? (JSON.parse(rows[0].data) as Partial<ChannelConfig>) : {};
     return mergeConfig(defaultChannelConfig(this.defaultLanguage), stored);
+  }
+
+  /**
+   * `getConfig` for webhook event handlers, which read it on every message: this process's own
+   * changes are seen at once (`forgetConfig`), another process's within EVENT_CACHE_TTL_MS. Frozen,
+   * as every event of the next second shares the object.
+   */
+  async configForEvent(channelId: string): Promise<ChannelConfig> {
+    const cached = this.eventConfigs.get(channelId);
+    if (cached) return cached;
+    const since = this.eventConfigs.stamp();
+    const config = deepFreeze(await this.getConfig(channelId));
+    this.eventConfigs.set(channelId, config, { since });
+    return config;
+  }
+
+  /** After every write of the channel's config, failed ones included (they may have been applied). */
+  forgetConfig(channelId: string): void {
+    this.eventConfigs.delete(channelId);
   }
 
   /**
@@ -96,11 +122,13 @@ export class ChannelsService {
     return { created: await this.create(ref, at, 'active') };
   }
 
-  /** On every message: plain SQL rather than an entity load. */
+  /** On every message: remembered once seen, else plain SQL rather than an entity load. */
   private async exists(channelId: string): Promise<boolean> {
+    if (this.known.get(channelId)) return true;
     const rows = (await this.channels.query('SELECT 1 AS found FROM channels WHERE channel_id = ?', [
       channelId,
     ])) as unknown[];
+    if (rows.length > 0) this.known.set(channelId, true);
     return rows.length > 0;
   }
 
@@ -266,6 +294,11 @@ export class ChannelsService {
 function chatRef(ref: ChannelRef): ChatRef {
   if (ref.type === 'user') throw new Error('A 1:1 chat has no group/room endpoints');
   return { type: ref.type, id: ref.channelId };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) Object.values(value).forEach(deepFreeze);
+  return Object.freeze(value);
 }
 
 function chatFieldsOf(profile: MemberProfileData): ChannelFields {

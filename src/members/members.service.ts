@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import type { ChannelType } from '../channels/channel.entity';
+import { EVENT_CACHE_ENTRIES, EVENT_CACHE_TTL_MS, TtlCache } from '../common/ttl-cache';
 import type { Settings } from '../config/settings';
 import { LineClient } from '../line/line-client.service';
 import { dateFromDb, eachLimited, isUniqueViolation, lineFailureStatus } from './sync-helpers';
@@ -44,6 +45,15 @@ const PROFILE_CONCURRENCY = 4;
 export class MembersService {
   private readonly logger = new Logger(MembersService.name);
   private readonly profileMaxAgeMs: number;
+  /**
+   * Senders known to be active with a fresh profile, to when that profile turns stale (epoch ms):
+   * recordSender's common case without a query. Every write here drops the member's entry; another
+   * process's writes are seen within EVENT_CACHE_TTL_MS.
+   */
+  private readonly freshSenders = new TtlCache<string, number>({
+    maxEntries: EVENT_CACHE_ENTRIES,
+    ttlMs: EVENT_CACHE_TTL_MS,
+  });
 
   constructor(
     @InjectRepository(Member) private readonly members: Repository<Member>,
@@ -76,14 +86,21 @@ export class MembersService {
    * Returns the profile when one was fetched.
    */
   async recordSender(chat: MemberChat, userId: string, at: Date): Promise<MemberProfileData | null> {
-    // Every message comes here: the common case (known, active, fresh) costs one plain query.
+    // Every message comes here: the common case (known, active, fresh) costs a cache hit or one
+    // plain query.
+    const key = senderKey(chat.channelId, userId);
+    if ((this.freshSenders.get(key) ?? 0) > Date.now()) return null;
+    const since = this.freshSenders.stamp();
     const [known] = (await this.members.query(
       'SELECT status, profile_fetched_at FROM members WHERE channel_id = ? AND user_id = ?',
       [chat.channelId, userId],
     )) as { status: Member['status']; profile_fetched_at: unknown }[];
-    const fresh =
-      known !== undefined && !this.isStale({ profileFetchedAt: dateFromDb(known.profile_fetched_at) });
-    if (known?.status === 'active' && fresh) return null;
+    const fetchedAt = known && dateFromDb(known.profile_fetched_at);
+    const fresh = !!fetchedAt && !this.isStale({ profileFetchedAt: fetchedAt });
+    if (known?.status === 'active' && fresh) {
+      this.freshSenders.set(key, fetchedAt.getTime() + this.profileMaxAgeMs, { since });
+      return null;
+    }
     const fetched = fresh ? null : await this.fetchProfile(chat, userId);
     const role: MemberRole = chat.type === 'user' ? 'owner' : 'member';
     await this.write(
@@ -178,9 +195,11 @@ export class MembersService {
       const listed = new Set(present);
       for (const m of known.values()) {
         if (m.status !== 'active' || listed.has(m.userId)) continue;
-        await this.members.update(
-          { id: m.id, status: 'active' },
-          { status: 'left', leftAt: at, updatedAt: new Date() },
+        await this.changing(chat.channelId, m.userId, () =>
+          this.members.update(
+            { id: m.id, status: 'active' },
+            { status: 'left', leftAt: at, updatedAt: new Date() },
+          ),
         );
         result.left++;
       }
@@ -193,9 +212,23 @@ export class MembersService {
     const fetched = await this.fetchProfile(chat, userId);
     const columns = profileColumns(fetched);
     if (Object.keys(columns).length > 0) {
-      await this.members.update({ channelId: chat.channelId, userId }, { ...columns, updatedAt: new Date() });
+      await this.changing(chat.channelId, userId, () =>
+        this.members.update({ channelId: chat.channelId, userId }, { ...columns, updatedAt: new Date() }),
+      );
     }
     return fetched;
+  }
+
+  /**
+   * Every write to a member's row goes through here: their cached freshness is dropped after it,
+   * even when it failed (it may still have been applied).
+   */
+  private async changing<T>(channelId: string, userId: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      this.freshSenders.delete(senderKey(channelId, userId));
+    }
   }
 
   private isStale(member: Pick<Member, 'profileFetchedAt'>): boolean {
@@ -237,17 +270,19 @@ export class MembersService {
     let existing = loaded !== undefined ? loaded : await this.find(channelId, userId);
     if (!existing) {
       try {
-        await this.members.insert({
-          channelId,
-          userId,
-          displayName: null,
-          pictureUrl: null,
-          joinedAt: null,
-          leftAt: null,
-          profileFetchedAt: null,
-          ...create,
-          updatedAt: now,
-        });
+        await this.changing(channelId, userId, () =>
+          this.members.insert({
+            channelId,
+            userId,
+            displayName: null,
+            pictureUrl: null,
+            joinedAt: null,
+            leftAt: null,
+            profileFetchedAt: null,
+            ...create,
+            updatedAt: now,
+          }),
+        );
         return 'created';
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
@@ -257,7 +292,9 @@ export class MembersService {
     }
     const patch = changedFields(existing, change(existing));
     if (Object.keys(patch).length === 0) return 'unchanged';
-    await this.members.update({ id: existing.id }, { ...patch, updatedAt: now });
+    await this.changing(channelId, userId, () =>
+      this.members.update({ id: existing.id }, { ...patch, updatedAt: now }),
+    );
     if (patch.status === 'active') return 'activated';
     if (patch.status === 'left') return 'deactivated';
     return 'updated';
@@ -286,5 +323,7 @@ function changedFields(current: Member, patch: Partial<Member>): Partial<Member>
   }
   return out;
 }
+
+const senderKey = (channelId: string, userId: string): string => `${channelId}\u0000${userId}`;
 
 const unique = (ids: string[]): string[] => [...new Set(ids)];

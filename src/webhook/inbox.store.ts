@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { Dialect, dialectOf } from '../database/columns';
 import { fromDbTime, toDbTime } from '../database/db-time';
+import { GroupCommit } from '../database/group-commit';
 import { sqliteExclusive } from '../database/sqlite-serializer';
 import type { IncomingEvent } from './webhook-body';
 
@@ -62,12 +63,8 @@ export class InboxStore {
   private readonly buffered = new Map<number, { sql: string; params: unknown[] }>();
   private flushTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
-  /** Webhooks waiting for the next group commit (see `insert`). */
-  private readonly insertQueue: {
-    rows: unknown[][];
-    resolve: (n: number) => void;
-    reject: (e: unknown) => void;
-  }[] = [];
+  /** Webhooks of one turn of the event loop share a commit (see `insert`). */
+  private readonly inserts = new GroupCommit<unknown[][], number>((webhooks) => this.insertBatch(webhooks));
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.dialect = dialectOf(dataSource.options.type);
@@ -79,7 +76,7 @@ export class InboxStore {
    *
    * Group commit: the webhooks that arrive in one turn of the event loop are written in one
    * transaction (a commit per webhook would be most of the cost of receiving one). Each is answered
-   * only after that commit; if it fails, every webhook of the batch gets the error.
+   * only after that commit.
    */
   insert(events: IncomingEvent[], receivedAt: Date, dueAt: Date): Promise<number> {
     if (events.length === 0) return Promise.resolve(0);
@@ -92,20 +89,7 @@ export class InboxStore {
       this.toDb(receivedAt),
       this.toDb(dueAt),
     ]);
-    return new Promise<number>((resolve, reject) => {
-      this.insertQueue.push({ rows, resolve, reject });
-      if (this.insertQueue.length === 1) setImmediate(() => void this.insertQueued());
-    });
-  }
-
-  private async insertQueued(): Promise<void> {
-    const batch = this.insertQueue.splice(0);
-    try {
-      const inserted = await this.insertBatch(batch.map((b) => b.rows));
-      batch.forEach((b, i) => b.resolve(inserted[i]));
-    } catch (err) {
-      for (const b of batch) b.reject(err);
-    }
+    return this.inserts.submit(rows);
   }
 
   /** One transaction for every webhook of the batch; returns the new rows of each. */

@@ -5,13 +5,11 @@ import { InboxEventRunner } from './inbox-event-runner';
 import { INBOX_PROCESSOR } from './inbox-processor';
 import { InboxWorker } from './inbox-worker.service';
 import { InboxStore } from './inbox.store';
-import { WebhookController } from './webhook.controller';
 import { WebhookService } from './webhook.service';
 
-/** POST /webhook, the inbox and its worker. Handlers register with the global EventDispatcher. */
+/** The inbox and its worker; POST /webhook is mounted by app.setup.ts (webhook.route.ts). Handlers register with the global EventDispatcher. */
 @Module({
   imports: [TypeOrmModule.forFeature([InboxEvent])],
-  controllers: [WebhookController],
   providers: [
     InboxStore,
     InboxEventRunner,

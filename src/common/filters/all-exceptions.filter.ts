@@ -10,7 +10,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const { status, message } = this.describe(exception);
+    const { status, message } = describeError(exception);
     if (exception instanceof DomainError) {
       // An expected condition (LINE not configured, for example): its message says it all.
       if (status >= 500) this.logger.warn({ status, error: message }, 'Request refused');
@@ -23,17 +23,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     res.status(status).json(errorBody(message));
   }
+}
 
-  private describe(exception: unknown): { status: number; message: string } {
-    if (exception instanceof DomainError) return { status: exception.status, message: exception.message };
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      return { status, message: httpMessage(exception, status) };
-    }
-    const bodyParser = bodyParserError(exception);
-    if (bodyParser) return bodyParser;
-    return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+/** The status and the message a caller may see; also used by the webhook route, outside Nest. */
+export function describeError(exception: unknown): { status: number; message: string } {
+  if (exception instanceof DomainError) return { status: exception.status, message: exception.message };
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    return { status, message: httpMessage(exception, status) };
   }
+  const bodyParser = bodyParserError(exception);
+  if (bodyParser) return bodyParser;
+  return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
 }
 
 function httpMessage(exception: HttpException, status: number): string {

@@ -1,0 +1,39 @@
+import { GroupCommit } from './group-commit';
+
+describe('GroupCommit', () => {
+  it('writes what is submitted in one turn as one batch, and answers each caller its own result', async () => {
+    const batches: number[][] = [];
+    const commit = new GroupCommit<number, number>(async (items) => {
+      batches.push(items);
+      return items.map((n) => n * 10);
+    });
+    const results = await Promise.all([1, 2, 3].map((n) => commit.submit(n)));
+    expect(results).toEqual([10, 20, 30]);
+    expect(batches).toEqual([[1, 2, 3]]);
+    expect(await commit.submit(4)).toBe(40);
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('after a failed batch, writes each item alone: only the bad item fails', async () => {
+    const batches: number[][] = [];
+    const commit = new GroupCommit<number, number>(async (items) => {
+      batches.push(items);
+      if (items.includes(2)) throw new Error('refused: 2');
+      return items;
+    });
+    const outcomes = await Promise.allSettled([1, 2, 3].map((n) => commit.submit(n)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toEqual(new Error('refused: 2'));
+    expect(batches).toEqual([[1, 2, 3], [1], [2], [3]]);
+  });
+
+  it('a batch of one that fails rejects once, without a second attempt', async () => {
+    let calls = 0;
+    const commit = new GroupCommit<number, number>(async () => {
+      calls++;
+      throw new Error('down');
+    });
+    await expect(commit.submit(1)).rejects.toThrow('down');
+    expect(calls).toBe(1);
+  });
+});
