@@ -16,7 +16,8 @@
  *  4. drain capacity alone: the app restarted with its worker off takes a backlog, then is started
  *     with the worker on, and the rate it processes that backlog is measured.
  * The baseline gets the same saturation load. Environment: BENCH_CONNECTIONS, BENCH_DURATION,
- * BENCH_GROUPS, BENCH_PACED_RATE, BENCH_NODE_OPTIONS (node options for the children; default --max-old-space-size=256, as `npm start`), WEBHOOK_*
+ * BENCH_GROUPS, BENCH_PACED_RATE, BENCH_NODE_OPTIONS (node options for the children; default
+ * --max-old-space-size=256, as `npm start`), BENCH_NODE_ARGS (flags such as --cpu-prof), WEBHOOK_*
  * (passed to the app).
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -40,6 +41,8 @@ const GROUPS = envInt('BENCH_GROUPS', 200);
 const MEMBERS_PER_GROUP = 5;
 const DRAIN_TIMEOUT_MS = 180_000;
 const PACED_EVENTS_PER_SEC = envInt('BENCH_PACED_RATE', 2000);
+/** Extra node flags for the children, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (not allowed in NODE_OPTIONS). */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -158,7 +161,7 @@ async function freePort(): Promise<number> {
 
 async function startChild(label: string, script: string, env: Record<string, string>): Promise<Target> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...NODE_ARGS, script], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -3,11 +3,12 @@ import { DateTimeColumn, bigintTransformer, jsonTransformer } from '../database/
 
 export type InboxState = 'pending' | 'done' | 'failed';
 
-/** Every webhook event, written before LINE gets its 200; the worker drains it. */
+/**
+ * Every webhook event, written before LINE gets its 200; the worker drains it. Its other indexes
+ * differ by database (partial ones on SQLite): see the migrations.
+ */
 @Entity('webhook_events')
 @Index('uq_webhook_events_event_id', ['webhookEventId'], { unique: true })
-@Index('ix_webhook_events_state_next', ['state', 'nextAttemptAt'])
-@Index('ix_webhook_events_channel_order', ['channelId', 'state', 'eventTimestamp'])
 export class InboxEvent {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id: number;

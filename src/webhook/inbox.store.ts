@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Dialect, dialectOf } from '../database/columns';
 import { fromDbTime, toDbTime } from '../database/db-time';
 import { GroupCommit } from '../database/group-commit';
+import { InboxStateBuffer, StateChange, statementsFor } from './inbox-state-buffer';
 import { sqliteExclusive } from '../database/sqlite-serializer';
 import type { IncomingEvent } from './webhook-body';
 
@@ -40,7 +41,7 @@ const MYSQL_INSERT_CHUNK = 200;
  * per event would cost more than the events themselves. At most this long, or this many rows.
  */
 const FLUSH_DELAY_MS = 50;
-const FLUSH_MAX_ROWS = 200;
+const FLUSH_MAX_ROWS = 1000;
 const PRUNE_BATCH = 1000;
 
 type Row = Record<string, unknown>;
@@ -51,16 +52,16 @@ type Row = Record<string, unknown>;
  * connection, prepared once, as exclusive units (src/database/sqlite-serializer.ts).
  *
  * Inserts are written before the webhook is answered. Processing state (finished handlers,
- * outcomes) is written behind, within FLUSH_DELAY_MS and always before pending rows are read
- * again: a crash can lose the last few milliseconds of it, and those events then run again, which
- * handlers are written for (idempotent, keyed by webhookEventId or message id).
+ * outcomes) is written behind, within FLUSH_DELAY_MS, and reads of pending rows see it before it
+ * is written: a crash can lose the last few milliseconds of it, and those events then run again,
+ * which handlers are written for (idempotent, keyed by webhookEventId or message id).
  */
 @Injectable()
 export class InboxStore {
   private readonly dialect: Dialect;
   private readonly statements = new Map<string, Database.Statement>();
-  /** State changes of rows not yet written, by row id (see `flush`). */
-  private readonly buffered = new Map<number, { sql: string; params: unknown[] }>();
+  /** Processing state not yet written (see `flush`). */
+  private readonly states = new InboxStateBuffer();
   private flushTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   /** Webhooks of one turn of the event loop share a commit (see `insert`). */
@@ -124,26 +125,45 @@ export class InboxStore {
     });
   }
 
-  /** The first pending rows of one chat in processing order: (event_timestamp, id). */
+  /**
+   * The first pending rows of one chat in processing order: (event_timestamp, id), as processing
+   * last left them, written or not: no read waits for the write-behind.
+   */
   async headOf(channelId: string | null, limit: number): Promise<PendingEvent[]> {
-    await this.flush();
     const where = channelId === null ? 'channel_id IS NULL' : 'channel_id = ?';
-    const rows = await this.all(
-      `SELECT ${PENDING_COLUMNS} FROM webhook_events WHERE ${where} AND state = 'pending' ` +
-        `ORDER BY event_timestamp, id LIMIT ${Math.trunc(limit)}`,
-      channelId === null ? [] : [channelId],
-    );
-    return rows.map((r) => ({
-      id: Number(r.id),
+    const read = () =>
+      this.all(
+        `SELECT ${PENDING_COLUMNS} FROM webhook_events WHERE ${where} AND state = 'pending' ` +
+          `ORDER BY event_timestamp, id LIMIT ${Math.trunc(limit)}`,
+        channelId === null ? [] : [channelId],
+      );
+    let rows = await read();
+    let pending = rows.map((r) => this.pendingOf(r)).filter((e): e is PendingEvent => e !== null);
+    if (pending.length === 0 && rows.length > 0) {
+      // Every row read is finished but not written: write, and the rows after them show.
+      await this.flush();
+      rows = await read();
+      pending = rows.map((r) => this.pendingOf(r)).filter((e): e is PendingEvent => e !== null);
+    }
+    return pending;
+  }
+
+  /** A row read as pending, under its unwritten state; null when processing finished it. */
+  private pendingOf(r: Row): PendingEvent | null {
+    const id = Number(r.id);
+    const change = this.states.latest(id);
+    if (change && change.state !== 'pending') return null;
+    return {
+      id,
       webhookEventId: String(r.webhook_event_id),
       eventType: String(r.event_type),
       channelId: (r.channel_id as string | null) ?? null,
       eventTimestamp: Number(r.event_timestamp),
       payload: JSON.parse(String(r.payload)) as Record<string, unknown>,
-      attempts: Number(r.attempts),
-      completedHandlers: JSON.parse(String(r.completed_handlers)) as string[],
-      nextAttemptAt: this.fromDb(r.next_attempt_at),
-    }));
+      attempts: change?.attempts ?? Number(r.attempts),
+      completedHandlers: change?.completedHandlers ?? (JSON.parse(String(r.completed_handlers)) as string[]),
+      nextAttemptAt: change?.nextAttemptAt ?? this.fromDb(r.next_attempt_at),
+    };
   }
 
   async chatsWithPending(): Promise<ChatWithPending[]> {
@@ -160,18 +180,11 @@ export class InboxStore {
 
   /** A handler finished: a retry starts after it. */
   saveProgress(id: number, completedHandlers: string[]): void {
-    this.later(id, 'UPDATE webhook_events SET completed_handlers = ? WHERE id = ?', [
-      JSON.stringify(completedHandlers),
-      id,
-    ]);
+    this.later(id, { state: 'pending', completedHandlers });
   }
 
   markDone(id: number, completedHandlers: string[], at: Date): void {
-    this.later(
-      id,
-      "UPDATE webhook_events SET state = 'done', completed_handlers = ?, processed_at = ? WHERE id = ?",
-      [JSON.stringify(completedHandlers), this.toDb(at), id],
-    );
+    this.later(id, { state: 'done', completedHandlers, processedAt: at });
   }
 
   scheduleRetry(
@@ -181,24 +194,16 @@ export class InboxStore {
     error: string,
     nextAttemptAt: Date,
   ): void {
-    this.later(
-      id,
-      'UPDATE webhook_events SET attempts = ?, completed_handlers = ?, last_error = ?, next_attempt_at = ? WHERE id = ?',
-      [attempts, JSON.stringify(completedHandlers), error, this.toDb(nextAttemptAt), id],
-    );
+    this.later(id, { state: 'pending', completedHandlers, attempts, lastError: error, nextAttemptAt });
   }
 
   markFailed(id: number, attempts: number, completedHandlers: string[], error: string, at: Date): void {
-    this.later(
-      id,
-      "UPDATE webhook_events SET state = 'failed', attempts = ?, completed_handlers = ?, last_error = ?, processed_at = ? WHERE id = ?",
-      [attempts, JSON.stringify(completedHandlers), error, this.toDb(at), id],
-    );
+    this.later(id, { state: 'failed', completedHandlers, attempts, lastError: error, processedAt: at });
   }
 
   /**
    * Writes what processing recorded (progress, outcomes) in one transaction. Runs by itself within
-   * FLUSH_DELAY_MS, before every read of pending rows, and at shutdown.
+   * FLUSH_DELAY_MS, before the scan for chats with pending rows, and at shutdown.
    */
   flush(): Promise<void> {
     clearTimeout(this.flushTimer);
@@ -226,14 +231,10 @@ export class InboxStore {
     }
   }
 
-  /**
-   * Keeps the row's latest state change for the next flush: each statement writes the whole state
-   * it describes, so the last one of a row supersedes the ones before.
-   */
-  private later(id: number, sql: string, params: unknown[]): void {
-    this.buffered.set(id, { sql, params });
-    if (this.buffered.size >= FLUSH_MAX_ROWS) {
-      void this.flush().catch(() => undefined); // the next read flushes again and reports
+  private later(id: number, change: StateChange): void {
+    this.states.record(id, change);
+    if (this.states.size >= FLUSH_MAX_ROWS) {
+      void this.flush().catch(() => undefined); // the next flush tries again and reports
     } else if (!this.flushTimer) {
       this.flushTimer = setTimeout(() => void this.flush().catch(() => undefined), FLUSH_DELAY_MS);
       this.flushTimer.unref();
@@ -241,25 +242,24 @@ export class InboxStore {
   }
 
   private async writeBuffered(): Promise<void> {
-    if (this.buffered.size === 0) return;
-    const writes = new Map(this.buffered);
-    this.buffered.clear();
+    if (this.states.size === 0) return;
+    const statements = statementsFor(this.states.take(), (d) => this.toDb(d), this.dialect !== 'sqlite');
+    let written = false;
     try {
       if (this.dialect === 'sqlite') {
         await this.sqliteUnit((db) =>
           db.transaction(() => {
-            for (const w of writes.values()) this.prepare(w.sql).run(...w.params);
+            for (const w of statements) this.prepare(w.sql).run(...w.params);
           })(),
         );
       } else {
         await this.dataSource.transaction(async (em) => {
-          for (const w of writes.values()) await em.query(w.sql, w.params);
+          for (const w of statements) await em.query(w.sql, w.params);
         });
       }
-    } catch (err) {
-      // Nothing was written: keep what a newer change has not replaced, for the next flush.
-      for (const [id, w] of writes) if (!this.buffered.has(id)) this.buffered.set(id, w);
-      throw err;
+      written = true;
+    } finally {
+      this.states.settle(written);
     }
   }
 

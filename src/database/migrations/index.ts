@@ -2,6 +2,7 @@ import { CoreSchema1732240000000 } from './1732240000000-core-schema';
 import { AuthAndRoles1732250000000 } from './1732250000000-auth-and-roles';
 import { AssistantSchema1732260000000 } from './1732260000000-assistant-schema';
 import { BackupSchema1732270000000 } from './1732270000000-backup-schema';
+import { InboxPendingIndexes1732280000000 } from './1732280000000-inbox-pending-indexes';
 
 /** Every migration, oldest first. A module adding tables appends its migration here. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   AuthAndRoles1732250000000,
   AssistantSchema1732260000000,
   BackupSchema1732270000000,
+  InboxPendingIndexes1732280000000,
 ];

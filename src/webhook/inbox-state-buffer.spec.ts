@@ -1,0 +1,80 @@
+import { InboxStateBuffer, statementsFor } from './inbox-state-buffer';
+
+const at = new Date('2026-11-22T00:00:00.000Z');
+const later = new Date('2026-11-22T00:00:00.040Z');
+
+describe('InboxStateBuffer', () => {
+  it('adds later changes of a row to earlier ones: a retry survives the progress after it', () => {
+    const buffer = new InboxStateBuffer();
+    buffer.record(1, {
+      state: 'pending',
+      completedHandlers: [],
+      attempts: 2,
+      lastError: 'E',
+      nextAttemptAt: at,
+    });
+    buffer.record(1, { state: 'pending', completedHandlers: ['a'] });
+    expect(buffer.latest(1)).toEqual({
+      state: 'pending',
+      completedHandlers: ['a'],
+      attempts: 2,
+      lastError: 'E',
+      nextAttemptAt: at,
+    });
+  });
+
+  it('shows changes being written, under newer ones, and keeps them when the write fails', () => {
+    const buffer = new InboxStateBuffer();
+    buffer.record(1, { state: 'pending', completedHandlers: ['a'], attempts: 1 });
+    buffer.record(2, { state: 'done', completedHandlers: ['a'], processedAt: at });
+    expect([...buffer.take().keys()]).toEqual([1, 2]);
+    expect(buffer.size).toBe(0);
+    buffer.record(1, { state: 'done', completedHandlers: ['a', 'b'], processedAt: later });
+    expect(buffer.latest(1)).toEqual({
+      state: 'done',
+      completedHandlers: ['a', 'b'],
+      attempts: 1,
+      processedAt: later,
+    });
+    expect(buffer.latest(2)?.state).toBe('done');
+    buffer.settle(false);
+    expect(buffer.size).toBe(2);
+    expect(buffer.latest(1)).toEqual({
+      state: 'done',
+      completedHandlers: ['a', 'b'],
+      attempts: 1,
+      processedAt: later,
+    });
+    buffer.take();
+    buffer.settle(true);
+    expect(buffer.latest(1)).toBeUndefined();
+    expect(buffer.size).toBe(0);
+  });
+});
+
+describe('statementsFor', () => {
+  const changes = () =>
+    new Map([
+      [1, { state: 'done' as const, completedHandlers: ['a'], processedAt: at }],
+      [2, { state: 'done' as const, completedHandlers: ['a'], processedAt: later }],
+      [3, { state: 'done' as const, completedHandlers: ['b'], processedAt: at }],
+      [4, { state: 'failed' as const, completedHandlers: [], attempts: 5, lastError: 'E', processedAt: at }],
+    ]);
+  const iso = (d: Date) => d.toISOString();
+
+  it('writes each row exactly when statements are cheap (SQLite)', () => {
+    const statements = statementsFor(changes(), iso, false);
+    expect(statements).toHaveLength(4);
+    expect(statements[1].params).toEqual(['["a"]', iso(later), 2]);
+    expect(statements[3].params).toEqual(['failed', '[]', 5, 'E', null, iso(at), 4]);
+  });
+
+  it('groups plain outcomes by their handlers when each statement is a round trip (MySQL)', () => {
+    const statements = statementsFor(changes(), iso, true);
+    expect(statements).toHaveLength(3);
+    expect(statements[0].params).toEqual(['failed', '[]', 5, 'E', null, iso(at), 4]);
+    expect(statements[1].sql).toContain('WHERE id IN (?, ?)');
+    expect(statements[1].params).toEqual(['["a"]', iso(later), 1, 2]);
+    expect(statements[2].params).toEqual(['["b"]', iso(at), 3]);
+  });
+});
