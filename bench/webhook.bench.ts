@@ -8,8 +8,8 @@
  *
  * Per database (SQLite; MySQL too when TEST_MYSQL_URL is set):
  *  1. the app joins BENCH_GROUPS groups of 5 members (as in steady state: chats and members known);
- *  2. paced load at BENCH_PACED_RATE events/s (2,000) for BENCH_DURATION seconds: the backlog is
- *     watched, to see whether the worker keeps up at the target rate;
+ *  2. paced load at BENCH_PACED_RATE events/s (2,000), spread evenly, for BENCH_DURATION seconds:
+ *     the backlog is watched, to see whether the worker keeps up at the target rate;
  *  3. saturation: BENCH_DURATION seconds of requests at BENCH_CONNECTIONS (32), each with 1 to 5
  *     text message events from random groups and members; the worker drains at the same time;
  *     then the backlog left at the end and the time to clear it;
@@ -23,6 +23,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -110,13 +111,8 @@ function signedBody(events: object[]): { body: string; headers: Record<string, s
   };
 }
 
-/** Closed-loop load at CONNECTIONS, or paced at `eventsPerSec` (autocannon's overall request rate). */
-async function load(
-  url: string,
-  prefix: string,
-  seconds: number,
-  eventsPerSec?: number,
-): Promise<LoadResult> {
+/** Closed-loop load at CONNECTIONS. */
+async function load(url: string, prefix: string, seconds: number): Promise<LoadResult> {
   let accepted = 0;
   const result = await autocannon({
     url,
@@ -124,7 +120,6 @@ async function load(
     duration: seconds,
     timeout: 10,
     // 1 to 5 events per request: 3 on average.
-    ...(eventsPerSec ? { overallRate: Math.round(eventsPerSec / 3) } : {}),
     requests: [
       {
         method: 'POST',
@@ -148,6 +143,70 @@ async function load(
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+  };
+}
+
+/**
+ * Open-loop load at `eventsPerSec`, spread evenly: a request every few milliseconds, as LINE sends
+ * them, whatever the answers' latency. (autocannon's overallRate sends each second's requests in a
+ * burst at its start, which measures the burst, not the rate.)
+ */
+async function pacedLoad(
+  url: string,
+  prefix: string,
+  seconds: number,
+  eventsPerSec: number,
+): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const target = new URL('/webhook', url);
+  const latencies: number[] = [];
+  let accepted = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const inFlight = new Set<Promise<void>>();
+  const send = (): void => {
+    const n = 1 + Math.floor(Math.random() * 5);
+    const { body, headers } = signedBody(Array.from({ length: n }, () => messageEvent(prefix)));
+    const started = performance.now();
+    const done = new Promise<void>((resolve) => {
+      const req = request(target, { method: 'POST', agent, headers, timeout: 10_000 }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          latencies.push(performance.now() - started);
+          if (res.statusCode === 200) accepted += n;
+          else non2xx++;
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
+      req.end(body);
+    });
+    inFlight.add(done);
+    void done.then(() => inFlight.delete(done));
+  };
+  const TICK_MS = 5;
+  const start = performance.now();
+  let sent = 0;
+  while (performance.now() - start < seconds * 1000) {
+    // Requests average 3 events: send what the rate owes by now.
+    const owed = Math.floor((((performance.now() - start) / 1000) * eventsPerSec) / 3);
+    for (; sent < owed; sent++) send();
+    await sleep(TICK_MS);
+  }
+  await Promise.all([...inFlight]);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    eventsPerSec: accepted / seconds,
+    requestsPerSec: sent / seconds,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    non2xx,
+    errors,
   };
 }
 
@@ -286,7 +345,7 @@ async function paceAndWatch(
       await sleep(100);
     }
   })();
-  const result = await load(url, 'P', seconds, eventsPerSec);
+  const result = await pacedLoad(url, 'P', seconds, eventsPerSec);
   running = false;
   await watcher;
   return { load: result, maxBacklog, backlogAtEnd: await reader.pending() };

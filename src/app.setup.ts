@@ -7,7 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter, bodyParserError } from './common/filters/all-exceptions.filter';
 import { errorBody } from './common/filters/error-body';
 import type { Settings } from './config/settings';
-import { webhookRoute } from './webhook/webhook.route';
+import { serveWebhook } from './webhook/webhook.route';
 import { WebhookService } from './webhook/webhook.service';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -20,7 +20,7 @@ export function configureApp(app: INestApplication): INestApplication {
   app.useLogger(app.get(Logger));
   const auth = app.get<ConfigService<Settings, true>>(ConfigService).get('auth', { infer: true });
   (app as NestExpressApplication).set('trust proxy', auth.trustProxy);
-  app.use('/webhook', ...webhookRoute(app.get(WebhookService), MAX_BODY_BYTES));
+  serveWebhook(app.getHttpServer(), app.get(WebhookService), MAX_BODY_BYTES);
   app.use(express.json({ limit: MAX_BODY_BYTES }));
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const known = bodyParserError(err);

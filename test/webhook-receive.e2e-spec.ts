@@ -91,6 +91,18 @@ describe('POST /webhook: receiving', () => {
     expect(res.body).toEqual({ error: 'Request body too large' });
   });
 
+  it('answers 415 to a compressed body, and leaves other methods and paths to the app', async () => {
+    const raw = webhookBody([makeTextEvent({ text: 'zipped', userId: randomUserId() })]);
+    const res = await postRawWebhook(t, raw).set('content-encoding', 'gzip').expect(415);
+    expect(res.body).toEqual({ error: 'Unsupported body encoding' });
+    expect((await t.http().get('/webhook').expect(404)).body).toEqual({ error: 'Not found' });
+    await t.http().post('/webhooks').send({}).expect(404);
+    // Express matched a trailing slash and a query string: so does the route.
+    await postRawWebhook(t, webhookBody([]))
+      .expect(200)
+      .then(() => t.http().post('/webhook/?x=1').set('x-line-signature', 'bad').send('{}').expect(401));
+  });
+
   it('stores and processes a redelivery or a repeat of a webhookEventId once', async () => {
     const groupId = randomGroupId();
     const event = makeTextEvent({ text: 'once', groupId, userId: randomUserId() });

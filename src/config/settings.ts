@@ -43,6 +43,13 @@ export interface AuthSettings {
   trustProxy: boolean | number | string;
 }
 
+/**
+ * Chats processed at once, by database (see the README's benchmark). SQLite work is synchronous on
+ * this process's one thread: more chats only buy larger group commits, and take time from
+ * answering webhooks. MySQL waits on round trips and commits: more chats keep it busy.
+ */
+const DEFAULT_CONCURRENCY = { sqlite: 24, mysql: 32 } as const;
+
 /** The webhook inbox worker (src/webhook/). */
 export interface WebhookSettings {
   /** Off: events are stored and answered 200 but not processed until a process with it on starts. */
@@ -213,10 +220,11 @@ export function loadSettings(env: Env): Settings {
       throw new ConfigError(`OPERATOR_USER_IDS has "${id}", which is not a LINE user id (U + 32 hex)`);
   }
   const ttlRaw = value(env, 'JWT_TTL');
+  const db = database(env, dataDir);
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     dataDir,
-    database: database(env, dataDir),
+    database: db,
     line: {
       channelSecret: value(env, 'LINE_CHANNEL_SECRET'),
       channelAccessToken: value(env, 'LINE_CHANNEL_ACCESS_TOKEN'),
@@ -239,7 +247,7 @@ export function loadSettings(env: Env): Settings {
     profileMaxAgeMs: integer(env, 'PROFILE_MAX_AGE_HOURS', 24, 1, 24 * 365) * 3600_000,
     webhook: {
       workerEnabled: oneOf(env, 'WEBHOOK_WORKER', ['on', 'off'], 'on') === 'on',
-      concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 4, 1, 64),
+      concurrency: integer(env, 'WEBHOOK_CONCURRENCY', DEFAULT_CONCURRENCY[db.type], 1, 64),
       maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 5, 1, 100),
       retryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 1, 3600_000),
       retryMaxMs: integer(env, 'WEBHOOK_RETRY_MAX_MS', 60_000, 1, 24 * 3600_000),

@@ -37,3 +37,23 @@ describe('GroupCommit', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('GroupCommit under a slow write', () => {
+  it('writes one batch at a time: what arrives meanwhile forms the next batch', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const commit = new GroupCommit<number, number>(async (items) => {
+      batches.push(items);
+      if (batches.length === 1) await new Promise<void>((r) => (release = r));
+      return items;
+    });
+    const first = commit.submit(1);
+    await new Promise((r) => setImmediate(r));
+    const rest = [2, 3, 4].map((n) => commit.submit(n));
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1]]);
+    release();
+    expect(await Promise.all([first, ...rest])).toEqual([1, 2, 3, 4]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+});

@@ -1,41 +1,74 @@
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import express, { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { DomainError } from '../common/errors/domain.errors';
 import { describeError } from '../common/filters/all-exceptions.filter';
 import { errorBody } from '../common/filters/error-body';
 import { WebhookService } from './webhook.service';
 
-const OK_BODY = '{}';
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /**
- * POST /webhook as plain Express handlers, mounted ahead of Nest's pipeline. The route takes no
- * user, role or DTO, and it is the one route LINE calls thousands of times a second in a busy
- * hour: Nest's router, guards and per-request logger cost more than storing the events (see the
- * README's benchmark). Errors still leave as `{"error"}` with the statuses the filter gives.
+ * Serves POST /webhook straight from the HTTP server, ahead of Express and Nest. The route takes
+ * no user, role, DTO or session, and it is the one LINE calls thousands of times a second in a
+ * busy hour: routing, middleware and the per-request logger cost more than storing the events
+ * (see the README's benchmark). Every other request goes to the app as before. Errors leave as
+ * `{"error"}` with the statuses the global filter gives.
  */
-export function webhookRoute(
-  webhook: WebhookService,
-  maxBodyBytes: number,
-): Array<RequestHandler | ErrorRequestHandler> {
+export function serveWebhook(server: Server, webhook: WebhookService, maxBodyBytes: number): void {
   const logger = new Logger('WebhookRoute');
-  const onlyPost: RequestHandler = (req, _res, next) =>
-    req.method === 'POST' && req.path === '/' ? next() : next('route');
-  // Raw bytes: the signature is computed over them, not over a re-serialized object.
-  const rawBody = express.raw({ type: () => true, limit: maxBodyBytes });
-  const receive = (req: Request, res: Response, next: NextFunction): void => {
-    webhook
-      .receive(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), req.headers['x-line-signature'])
-      .then(() => {
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(OK_BODY);
-      })
-      .catch(next);
+  const app = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === 'POST' && isWebhookPath(req.url)) return receive(req, res);
+    for (const listener of app) listener.call(server, req, res);
+  });
+
+  const answer = (res: ServerResponse, status: number, body: string, close = false): void => {
+    res.writeHead(status, { 'content-type': JSON_TYPE, ...(close ? { connection: 'close' } : {}) });
+    res.end(body);
   };
-  const fail = (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+  const fail = (res: ServerResponse, err: unknown): void => {
     const { status, message } = describeError(err);
     if (status >= 500 && !(err instanceof DomainError)) logger.error({ err }, 'Webhook failed');
     else if (status >= 500) logger.warn({ status, error: message }, 'Webhook refused');
     if (res.headersSent) return void res.destroy();
-    res.status(status).json(errorBody(message));
+    answer(res, status, JSON.stringify(errorBody(message)));
   };
-  return [onlyPost, rawBody, receive, fail];
+  /** Answers 413 without reading the rest, and closes the connection (its body is unread). */
+  const tooLarge = (req: IncomingMessage, res: ServerResponse): void => {
+    answer(res, 413, JSON.stringify(errorBody('Request body too large')), true);
+    res.on('finish', () => req.destroy());
+  };
+
+  // Raw bytes: the signature is computed over them, not over a re-serialized object.
+  function receive(req: IncomingMessage, res: ServerResponse): void {
+    const encoding = req.headers['content-encoding'];
+    if (encoding && encoding !== 'identity') {
+      return answer(res, 415, JSON.stringify(errorBody('Unsupported body encoding')));
+    }
+    if (Number(req.headers['content-length']) > maxBodyBytes) return tooLarge(req, res);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBodyBytes) chunks.push(chunk);
+      else if (!res.headersSent) tooLarge(req, res);
+    });
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      if (size > maxBodyBytes) return;
+      webhook.receive(Buffer.concat(chunks, size), req.headers['x-line-signature']).then(
+        () => answer(res, 200, '{}'),
+        (err: unknown) => fail(res, err),
+      );
+    });
+  }
+}
+
+/** /webhook as Express matched it: a trailing slash and a query string are allowed. */
+function isWebhookPath(url: string | undefined): boolean {
+  if (!url) return false;
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  return path === '/webhook' || path === '/webhook/';
 }
