@@ -61,15 +61,20 @@ export class ArchiveService {
       for (const chunk of statementChunks(entries, MESSAGE_CHUNK)) {
         fresh.push(...(await this.insertMessages(em, chunk, archivedAt)));
       }
+      // `stored` can count a retry of an insert that committed before a crash; it is informational.
+      const added = new Map(entries.map((e) => [e, { stored: 0, mediaQueued: 0 }]));
       const terms: number[][] = [];
       const media: unknown[][] = [];
       for (const { entry: e, pk, search } of fresh) {
+        const result = added.get(e)!;
+        result.stored = 1;
         if (search) {
           const key = channelKey(e.channelId);
           for (const term of indexTerms(search)) terms.push([key, term, e.timestamp, pk]);
         }
         if (e.media) {
           const line = e.media.provider === 'line';
+          if (line) result.mediaQueued = 1;
           media.push([
             pk,
             e.messageId,
@@ -99,13 +104,6 @@ export class ArchiveService {
            VALUES ${placeholders(rows.length, 9)} ${onConflictIgnore(this.dialect, 'id')}`,
           rows.flat(),
         );
-      }
-      // `stored` can count a retry of an insert that committed before a crash; it is informational.
-      const added = new Map(entries.map((e) => [e, { stored: 0, mediaQueued: 0 }]));
-      for (const { entry } of fresh) {
-        const result = added.get(entry)!;
-        result.stored = 1;
-        if (entry.media?.provider === 'line') result.mediaQueued = 1;
       }
       return entries.map((e) => added.get(e)!);
     });

@@ -5,8 +5,8 @@ import { DataSource } from 'typeorm';
 import { Dialect, dialectOf } from '../database/columns';
 import { fromDbTime, toDbTime } from '../database/db-time';
 import { GroupCommit } from '../database/group-commit';
-import { InboxStateBuffer, StateChange, statementsFor } from './inbox-state-buffer';
 import { sqliteExclusive } from '../database/sqlite-serializer';
+import { InboxStateBuffer, StateChange, statementsFor } from './inbox-state-buffer';
 import type { IncomingEvent } from './webhook-body';
 
 /** A row of the inbox waiting to be processed. */
@@ -131,21 +131,19 @@ export class InboxStore {
    */
   async headOf(channelId: string | null, limit: number): Promise<PendingEvent[]> {
     const where = channelId === null ? 'channel_id IS NULL' : 'channel_id = ?';
-    const read = () =>
-      this.all(
+    const read = async () => {
+      const rows = await this.all(
         `SELECT ${PENDING_COLUMNS} FROM webhook_events WHERE ${where} AND state = 'pending' ` +
           `ORDER BY event_timestamp, id LIMIT ${Math.trunc(limit)}`,
         channelId === null ? [] : [channelId],
       );
-    let rows = await read();
-    let pending = rows.map((r) => this.pendingOf(r)).filter((e): e is PendingEvent => e !== null);
-    if (pending.length === 0 && rows.length > 0) {
-      // Every row read is finished but not written: write, and the rows after them show.
-      await this.flush();
-      rows = await read();
-      pending = rows.map((r) => this.pendingOf(r)).filter((e): e is PendingEvent => e !== null);
-    }
-    return pending;
+      return { read: rows.length, pending: rows.flatMap((r) => this.pendingOf(r) ?? []) };
+    };
+    const head = await read();
+    if (head.pending.length > 0 || head.read === 0) return head.pending;
+    // Every row read is finished but not written: write, and the rows after them show.
+    await this.flush();
+    return (await read()).pending;
   }
 
   /** A row read as pending, under its unwritten state; null when processing finished it. */

@@ -7,7 +7,10 @@ import { InboxWorker } from './inbox-worker.service';
 import { InboxStore } from './inbox.store';
 import { WebhookService } from './webhook.service';
 
-/** The inbox and its worker; POST /webhook is mounted by app.setup.ts (webhook.route.ts). Handlers register with the global EventDispatcher. */
+/**
+ * The inbox and its worker; POST /webhook is served by webhook.route.ts (set up in app.setup.ts).
+ * Handlers register with the global EventDispatcher.
+ */
 @Module({
   imports: [TypeOrmModule.forFeature([InboxEvent])],
   providers: [

@@ -1,7 +1,6 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import { DomainError } from '../common/errors/domain.errors';
-import { describeError } from '../common/filters/all-exceptions.filter';
+import { describeAndLog } from '../common/filters/all-exceptions.filter';
 import { errorBody } from '../common/filters/error-body';
 import { WebhookService } from './webhook.service';
 
@@ -28,9 +27,7 @@ export function serveWebhook(server: Server, webhook: WebhookService, maxBodyByt
     res.end(body);
   };
   const fail = (res: ServerResponse, err: unknown): void => {
-    const { status, message } = describeError(err);
-    if (status >= 500 && !(err instanceof DomainError)) logger.error({ err }, 'Webhook failed');
-    else if (status >= 500) logger.warn({ status, error: message }, 'Webhook refused');
+    const { status, message } = describeAndLog(err, logger);
     if (res.headersSent) return void res.destroy();
     answer(res, status, JSON.stringify(errorBody(message)));
   };

@@ -10,13 +10,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const { status, message } = describeError(exception);
-    if (exception instanceof DomainError) {
-      // An expected condition (LINE not configured, for example): its message says it all.
-      if (status >= 500) this.logger.warn({ status, error: message }, 'Request refused');
-    } else if (status >= 500) {
-      this.logger.error({ err: exception }, 'Request failed');
-    }
+    const { status, message } = describeAndLog(exception, this.logger);
     if (res.headersSent) {
       res.destroy();
       return;
@@ -25,8 +19,23 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-/** The status and the message a caller may see; also used by the webhook route, outside Nest. */
-export function describeError(exception: unknown): { status: number; message: string } {
+/**
+ * The status and the message a caller may see, logged when the fault is the server's (5xx). Also
+ * used by the webhook route, which runs outside Nest.
+ */
+export function describeAndLog(exception: unknown, logger: Logger): { status: number; message: string } {
+  const described = describeError(exception);
+  if (described.status < 500) return described;
+  if (exception instanceof DomainError) {
+    // An expected condition (LINE not configured, for example): its message says it all.
+    logger.warn({ status: described.status, error: described.message }, 'Request refused');
+  } else {
+    logger.error({ err: exception }, 'Request failed');
+  }
+  return described;
+}
+
+function describeError(exception: unknown): { status: number; message: string } {
   if (exception instanceof DomainError) return { status: exception.status, message: exception.message };
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
