@@ -85,6 +85,8 @@ export async function claimInGroup(
   const event = makeTextEvent({ text: '/claim', groupId, userId });
   await postWebhook(t, event).expect(200);
   const reply = await waitFor(() => fake.replyFor(event), { what: '/claim reply' });
+  // Handlers after the command's (the archive) may still be running: the event is done when drained.
+  await waitForInboxDrained(t);
   return String(reply.messages[0]?.text);
 }
 
