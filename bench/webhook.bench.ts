@@ -90,7 +90,8 @@ function messageEvent(prefix: string): object {
     type: 'message',
     message: {
       type: 'text',
-      id: String(100_000_000_000_000_000 + counter),
+      // LINE's ids are 18 digits: built as text (1e17 + n as a number is rounded to a multiple of 16).
+      id: `1${String(counter).padStart(17, '0')}`,
       quoteToken: hex(16),
       text: `hello ${counter}`,
     },

@@ -58,7 +58,7 @@ export class ArchiveService {
     const archivedAt = toDbTime(this.dialect, now);
     return this.ds.transaction(async (em) => {
       const fresh: Array<{ entry: ArchiveEntry; pk: number; search: string | null }> = [];
-      for (const chunk of statementChunks(entries, MESSAGE_CHUNK)) {
+      for (const chunk of this.chunked(entries, MESSAGE_CHUNK)) {
         fresh.push(...(await this.insertMessages(em, chunk, archivedAt)));
       }
       // `stored` can count a retry of an insert that committed before a crash; it is informational.
@@ -90,14 +90,14 @@ export class ArchiveService {
       }
       // In key order: consecutive inserts land on the same index pages (a large batch is 3x faster).
       terms.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
-      for (const rows of statementChunks(terms, TERM_CHUNK)) {
+      for (const rows of this.chunked(terms, TERM_CHUNK)) {
         await em.query(
           `INSERT INTO backup_message_terms (channel_key, term, ts, message_pk)
            VALUES ${placeholders(rows.length, 4)} ${onConflictIgnore(this.dialect, 'term')}`,
           rows.flat(),
         );
       }
-      for (const rows of statementChunks(media, MESSAGE_CHUNK)) {
+      for (const rows of this.chunked(media, MESSAGE_CHUNK)) {
         await em.query(
           `INSERT INTO backup_media
              (message_pk, line_message_id, provider, status, next_attempt_at, original_url, preview_url, created_at, updated_at)
@@ -107,6 +107,14 @@ export class ArchiveService {
       }
       return entries.map((e) => added.get(e)!);
     });
+  }
+
+  /**
+   * SQLite prepares each statement shape it sees, so rows go in a few fixed sizes there; on MySQL
+   * each statement is a round trip, so as few as possible.
+   */
+  private chunked<T>(rows: readonly T[], max: number): T[][] {
+    return this.dialect === 'sqlite' ? statementChunks(rows, max) : chunks(rows, max);
   }
 
   /**

@@ -52,6 +52,50 @@ describe('InboxStateBuffer', () => {
   });
 });
 
+describe('InboxStateBuffer reads beside a write', () => {
+  const done = { state: 'done' as const, completedHandlers: ['a'], processedAt: at };
+
+  it('keeps written changes visible to a read that started before their commit', () => {
+    const buffer = new InboxStateBuffer();
+    buffer.record(1, done);
+    buffer.take();
+    const early = buffer.readStarted(); // may answer the row as it was before the commit
+    buffer.settle(true);
+    const late = buffer.readStarted(); // starts after the commit: reads the row as written
+    expect(buffer.latest(1)).toEqual(done);
+    buffer.readEnded(early);
+    expect(buffer.latest(1)).toBeUndefined();
+    buffer.readEnded(late);
+  });
+
+  it('forgets written changes at once when no read is under way', () => {
+    const buffer = new InboxStateBuffer();
+    buffer.record(1, done);
+    buffer.take();
+    buffer.settle(true);
+    expect(buffer.latest(1)).toBeUndefined();
+  });
+
+  it('merges written, writing and buffered changes of a row, oldest first', () => {
+    const buffer = new InboxStateBuffer();
+    buffer.record(1, { state: 'pending', completedHandlers: ['a'], attempts: 2, lastError: 'E' });
+    buffer.take();
+    const read = buffer.readStarted();
+    buffer.settle(true);
+    buffer.record(1, { state: 'pending', completedHandlers: ['a', 'b'] });
+    buffer.take();
+    buffer.record(1, { state: 'done', completedHandlers: ['a', 'b', 'c'], processedAt: at });
+    expect(buffer.latest(1)).toEqual({
+      state: 'done',
+      completedHandlers: ['a', 'b', 'c'],
+      attempts: 2,
+      lastError: 'E',
+      processedAt: at,
+    });
+    buffer.readEnded(read);
+  });
+});
+
 describe('statementsFor', () => {
   const changes = () =>
     new Map([
@@ -67,6 +111,22 @@ describe('statementsFor', () => {
     expect(statements).toHaveLength(4);
     expect(statements[1].params).toEqual(['["a"]', iso(later), 2]);
     expect(statements[3].params).toEqual(['failed', '[]', 5, 'E', null, iso(at), 4]);
+  });
+
+  it('groups plain progress apart from outcomes on MySQL, and leaves the state alone', () => {
+    const progress = new Map([
+      [1, { state: 'pending' as const, completedHandlers: ['a'] }],
+      [2, { state: 'pending' as const, completedHandlers: ['a'] }],
+      [3, { state: 'done' as const, completedHandlers: ['a'], processedAt: at }],
+      [4, { state: 'pending' as const, completedHandlers: ['a'], attempts: 1, nextAttemptAt: at }],
+    ]);
+    const statements = statementsFor(progress, iso, true);
+    expect(statements.map((s) => s.params)).toEqual([
+      ['pending', '["a"]', 1, null, iso(at), null, 4],
+      ['["a"]', 1, 2],
+      ['["a"]', iso(at), 3],
+    ]);
+    expect(statements[1].sql).toBe('UPDATE webhook_events SET completed_handlers = ? WHERE id IN (?, ?)');
   });
 
   it('groups plain outcomes by their handlers when each statement is a round trip (MySQL)', () => {

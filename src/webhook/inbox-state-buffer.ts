@@ -13,12 +13,18 @@ export interface Statement {
   params: unknown[];
 }
 
-/** A bare outcome: the shape almost every row has, written many rows to a statement on MySQL. */
-const isPlainDone = (c: StateChange) =>
-  c.state === 'done' &&
-  c.attempts === undefined &&
-  c.lastError === undefined &&
-  c.nextAttemptAt === undefined;
+/**
+ * The two shapes almost every change has: handlers finished with the row still pending, and a bare
+ * outcome. On MySQL they are written many rows to a statement.
+ */
+const plainShape = (c: StateChange): 'progress' | 'done' | null =>
+  c.attempts !== undefined || c.lastError !== undefined || c.nextAttemptAt !== undefined
+    ? null
+    : c.state === 'pending'
+      ? 'progress'
+      : c.state === 'done'
+        ? 'done'
+        : null;
 
 const ONE_ROW =
   'UPDATE webhook_events SET state = ?, completed_handlers = ?, attempts = COALESCE(?, attempts), ' +
@@ -31,10 +37,20 @@ const IDS_PER_STATEMENT = 500;
 /**
  * Processing state written behind (see InboxStore): the changes not yet written, and those being
  * written, so that reads of pending rows can see them without waiting for the write.
+ *
+ * On MySQL a read runs beside the write, on another connection: a read that started before a write
+ * committed may still answer the rows as they were. Written changes therefore stay visible until
+ * every read that started before their commit has ended; otherwise such a read would hand out a
+ * finished row as pending, and it would run twice.
  */
 export class InboxStateBuffer {
   private buffered = new Map<number, StateChange>();
   private writing = new Map<number, StateChange>();
+  /** Written changes, oldest first, each with the epoch of its commit. */
+  private written: Array<{ epoch: number; changes: Map<number, StateChange> }> = [];
+  private epoch = 0;
+  /** Reads under way, counted by the epoch they started in. */
+  private readonly reads = new Map<number, number>();
 
   get size(): number {
     return this.buffered.size;
@@ -46,11 +62,29 @@ export class InboxStateBuffer {
     this.buffered.set(id, earlier ? { ...earlier, ...change } : change);
   }
 
-  /** The row's state as processing last left it, when that is not written yet. */
+  /** The row's state as processing last left it, when a read may not see it yet. */
   latest(id: number): StateChange | undefined {
-    const writing = this.writing.get(id);
-    const buffered = this.buffered.get(id);
-    return writing && buffered ? { ...writing, ...buffered } : (buffered ?? writing);
+    let merged: StateChange | undefined;
+    const add = (change: StateChange | undefined) => {
+      if (change) merged = merged ? { ...merged, ...change } : change;
+    };
+    for (const { changes } of this.written) add(changes.get(id));
+    add(this.writing.get(id));
+    add(this.buffered.get(id));
+    return merged;
+  }
+
+  /** A read of the table starts; `readEnded` with the answer must follow, after `latest` is applied. */
+  readStarted(): number {
+    this.reads.set(this.epoch, (this.reads.get(this.epoch) ?? 0) + 1);
+    return this.epoch;
+  }
+
+  readEnded(epoch: number): void {
+    const left = (this.reads.get(epoch) ?? 1) - 1;
+    if (left > 0) this.reads.set(epoch, left);
+    else this.reads.delete(epoch);
+    this.forgetWritten();
   }
 
   /** Hands the buffered changes to one writer at a time; `settle` must follow. */
@@ -62,20 +96,31 @@ export class InboxStateBuffer {
 
   /** After a failed write the changes wait for the next one, under any newer change of their row. */
   settle(written: boolean): void {
-    if (!written) {
+    if (written) {
+      if (this.writing.size > 0) this.written.push({ epoch: ++this.epoch, changes: this.writing });
+    } else {
       for (const [id, change] of this.writing) {
         const newer = this.buffered.get(id);
         this.buffered.set(id, newer ? { ...change, ...newer } : change);
       }
     }
     this.writing = new Map();
+    this.forgetWritten();
+  }
+
+  /** Drops written changes that every read under way started after. */
+  private forgetWritten(): void {
+    let oldestRead = Infinity;
+    for (const epoch of this.reads.keys()) oldestRead = Math.min(oldestRead, epoch);
+    while (this.written.length > 0 && this.written[0].epoch <= oldestRead) this.written.shift();
   }
 }
 
 /**
  * The statements that write `changes`. `grouped` (MySQL, where each statement is a round trip)
- * writes plain outcomes with one statement per set of finished handlers, stamped with the latest
- * processed_at of the set: exact to the flush interval. SQLite writes each row exactly, as cheaply.
+ * writes plain changes with one statement per shape and set of finished handlers; outcomes are
+ * stamped with the latest processed_at of their set: exact to the flush interval. SQLite writes
+ * each row exactly, as cheaply.
  */
 export function statementsFor(
   changes: Map<number, StateChange>,
@@ -83,10 +128,22 @@ export function statementsFor(
   grouped: boolean,
 ): Statement[] {
   const statements: Statement[] = [];
-  const groups = new Map<string, { ids: number[]; at: Date }>();
+  const groups = new Map<
+    string,
+    { shape: 'progress' | 'done'; handlers: string; ids: number[]; at?: Date }
+  >();
   for (const [id, c] of changes) {
     const handlers = JSON.stringify(c.completedHandlers);
-    if (!isPlainDone(c)) {
+    const shape = plainShape(c);
+    if (grouped && shape) {
+      const key = `${shape} ${handlers}`;
+      const group = groups.get(key) ?? { shape, handlers, ids: [], at: c.processedAt };
+      group.ids.push(id);
+      if (c.processedAt && (!group.at || c.processedAt > group.at)) group.at = c.processedAt;
+      groups.set(key, group);
+    } else if (shape === 'done') {
+      statements.push({ sql: DONE_ROW, params: [handlers, toDb(c.processedAt!), id] });
+    } else {
       const at = (d?: Date) => (d ? toDb(d) : null);
       statements.push({
         sql: ONE_ROW,
@@ -100,22 +157,23 @@ export function statementsFor(
           id,
         ],
       });
-    } else if (!grouped) {
-      statements.push({ sql: DONE_ROW, params: [handlers, toDb(c.processedAt!), id] });
-    } else {
-      const group = groups.get(handlers) ?? { ids: [], at: c.processedAt! };
-      group.ids.push(id);
-      if (c.processedAt! > group.at) group.at = c.processedAt!;
-      groups.set(handlers, group);
     }
   }
-  for (const [handlers, { ids, at }] of groups) {
+  for (const { shape, handlers, ids, at } of groups.values()) {
     for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
       const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
-      statements.push({
-        sql: `UPDATE webhook_events SET state = 'done', completed_handlers = ?, processed_at = ? WHERE id IN (${chunk.map(() => '?').join(', ')})`,
-        params: [handlers, toDb(at), ...chunk],
-      });
+      const inIds = `id IN (${chunk.map(() => '?').join(', ')})`;
+      statements.push(
+        shape === 'done'
+          ? {
+              sql: `UPDATE webhook_events SET state = 'done', completed_handlers = ?, processed_at = ? WHERE ${inIds}`,
+              params: [handlers, toDb(at!), ...chunk],
+            }
+          : {
+              sql: `UPDATE webhook_events SET completed_handlers = ? WHERE ${inIds}`,
+              params: [handlers, ...chunk],
+            },
+      );
     }
   }
   return statements;

@@ -132,12 +132,17 @@ export class InboxStore {
   async headOf(channelId: string | null, limit: number): Promise<PendingEvent[]> {
     const where = channelId === null ? 'channel_id IS NULL' : 'channel_id = ?';
     const read = async () => {
-      const rows = await this.all(
-        `SELECT ${PENDING_COLUMNS} FROM webhook_events WHERE ${where} AND state = 'pending' ` +
-          `ORDER BY event_timestamp, id LIMIT ${Math.trunc(limit)}`,
-        channelId === null ? [] : [channelId],
-      );
-      return { read: rows.length, pending: rows.flatMap((r) => this.pendingOf(r) ?? []) };
+      const epoch = this.states.readStarted();
+      try {
+        const rows = await this.all(
+          `SELECT ${PENDING_COLUMNS} FROM webhook_events WHERE ${where} AND state = 'pending' ` +
+            `ORDER BY event_timestamp, id LIMIT ${Math.trunc(limit)}`,
+          channelId === null ? [] : [channelId],
+        );
+        return { read: rows.length, pending: rows.flatMap((r) => this.pendingOf(r) ?? []) };
+      } finally {
+        this.states.readEnded(epoch);
+      }
     };
     const head = await read();
     if (head.pending.length > 0 || head.read === 0) return head.pending;
