@@ -20,6 +20,7 @@ import { ArchiveService } from '../src/backup/archive.service';
 import { ExportService } from '../src/backup/export/export.service';
 import { LocalMediaStore } from '../src/backup/media/local-media-store';
 import { BackupMessagesService } from '../src/backup/messages.service';
+import { SearchIndexer } from '../src/backup/search/search-indexer';
 import { TimelineRepository } from '../src/backup/timeline.repository';
 import { defaultChannelConfig } from '../src/channels/channel-config';
 import { loadSettings } from '../src/config/settings';
@@ -144,7 +145,8 @@ function services(ds: DataSource, dir: string) {
 // ---- phases ----------------------------------------------------------------------------------
 
 async function insert(ds: DataSource, o: Options): Promise<void> {
-  const archive = new ArchiveService(ds);
+  const indexer = new SearchIndexer(ds);
+  const archive = new ArchiveService(ds, indexer);
   const r = rng(42);
   const others = o.channels - 1;
   const start = Date.parse('2024-01-01T00:00:00Z');
@@ -178,6 +180,8 @@ async function insert(ds: DataSource, o: Options): Promise<void> {
       });
     }
     await archive.archive(entries);
+    // The search index is written behind the archive: measured with it.
+    await indexer.indexQueued();
     const now = process.hrtime.bigint();
     if (ms(now - lastReport) > 10_000) {
       lastReport = now;

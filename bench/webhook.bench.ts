@@ -14,7 +14,8 @@
  *     text message events from random groups and members; the worker drains at the same time;
  *     then the backlog left at the end and the time to clear it;
  *  4. drain capacity alone: the app restarted with its worker off takes a backlog, then is started
- *     with the worker on, and the rate it processes that backlog is measured.
+ *     with the worker on, and the rate it processes that backlog is measured; then how many of
+ *     those messages were still queued for the search index, and how long until they were not.
  * The baseline gets the same saturation load. Environment: BENCH_CONNECTIONS, BENCH_DURATION,
  * BENCH_GROUPS, BENCH_PACED_RATE, BENCH_NODE_OPTIONS (node options for the children; default
  * --max-old-space-size=256, as `npm start`), BENCH_NODE_ARGS (flags such as --cpu-prof), WEBHOOK_*
@@ -266,6 +267,8 @@ function peakRssMb(pid: number | undefined): number {
 /** Reads the app's inbox directly (SQLite file or MySQL schema). */
 interface InboxReader {
   pending(): Promise<number>;
+  /** Messages archived but not yet in the search index (written behind by SearchIndexer). */
+  unindexed(): Promise<number>;
   phase(prefix: string): Promise<{
     n: number;
     failed: number;
@@ -281,6 +284,8 @@ const asDate = (v: unknown) => (v instanceof Date ? v : new Date(String(v).repla
 const PHASE_SQL =
   'SELECT COUNT(*) AS n, SUM(CASE WHEN state = ? THEN 1 ELSE 0 END) AS failed, MIN(received_at) AS r0, ' +
   'MAX(received_at) AS r1, MIN(processed_at) AS p0, MAX(processed_at) AS p1 FROM webhook_events WHERE webhook_event_id LIKE ?';
+
+const UNINDEXED_SQL = 'SELECT COUNT(*) AS n FROM backup_index_queue';
 
 function phaseOf(row: Record<string, unknown>) {
   return {
@@ -304,6 +309,7 @@ function sqliteReader(file: string): InboxReader {
           }
         ).n,
       ),
+    unindexed: async () => Number((db.prepare(UNINDEXED_SQL).get() as { n: number }).n),
     phase: async (prefix) =>
       phaseOf(db.prepare(PHASE_SQL).get('failed', `${prefix}%`) as Record<string, unknown>),
     close: async () => void db.close(),
@@ -315,6 +321,10 @@ async function mysqlReader(url: string): Promise<InboxReader> {
   return {
     pending: async () => {
       const [rows] = await conn.query("SELECT COUNT(*) AS n FROM webhook_events WHERE state = 'pending'");
+      return Number((rows as { n: number }[])[0].n);
+    },
+    unindexed: async () => {
+      const [rows] = await conn.query(UNINDEXED_SQL);
       return Number((rows as { n: number }[])[0].n);
     },
     phase: async (prefix) => {
@@ -370,6 +380,9 @@ interface AppReport {
   drainAfterMs: number;
   keptUpRate: number;
   drainRate: number;
+  /** When the worker-alone drain ended: messages not yet in the search index, and how long until they were. */
+  unindexedAtDrain: number;
+  indexCaughtUpMs: number;
   failed: number;
 }
 
@@ -448,6 +461,13 @@ async function benchApp(kind: 'sqlite' | 'mysql', fake: FakeLine): Promise<AppRe
     await stopChild(app);
     app = await startChild(`app (${kind}, draining)`, main, env());
     await waitDrained(reader);
+    const drainedAt = Date.now();
+    const unindexedAtDrain = await reader.unindexed();
+    while ((await reader.unindexed()) > 0) {
+      if (Date.now() - drainedAt > DRAIN_TIMEOUT_MS) throw new Error('The search index did not catch up');
+      await sleep(50);
+    }
+    const indexCaughtUpMs = Date.now() - drainedAt;
     const drained = await reader.phase('D');
     const drainRate =
       drained.n / ((drained.lastProcessed.getTime() - drained.firstProcessed.getTime()) / 1000);
@@ -460,6 +480,8 @@ async function benchApp(kind: 'sqlite' | 'mysql', fake: FakeLine): Promise<AppRe
       drainAfterMs,
       keptUpRate,
       drainRate,
+      unindexedAtDrain,
+      indexCaughtUpMs,
       failed: measured.failed + drained.failed,
     };
   } finally {
@@ -520,6 +542,7 @@ async function main(): Promise<void> {
         'kept-up rate',
         'drain rate (worker alone)',
         'drain/fill',
+        'unindexed at drain end',
         'failed',
       ],
       ...apps.map((a) => [
@@ -530,6 +553,7 @@ async function main(): Promise<void> {
         `${f0(a.keptUpRate)} ev/s`,
         `${f0(a.drainRate)} ev/s`,
         f1(a.drainRate / a.load.eventsPerSec),
+        `${a.unindexedAtDrain} (${f1(a.indexCaughtUpMs / 1000)} s)`,
         String(a.failed),
       ]),
     ]);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { EventContext, EventDispatcher } from '../src/webhook/event-dispatcher';
+import { WebhookService } from '../src/webhook/webhook.service';
 import {
   makeJoinEvent,
   makeTextEvent,
@@ -134,6 +135,23 @@ describe('POST /webhook: receiving', () => {
     const rows = (await inboxRows(t)).filter((r) => r.webhookEventId === first.webhookEventId);
     expect(rows).toHaveLength(1);
     expect((rows[0].payload as { message: { text: string } }).message.text).toBe('a');
+  });
+
+  it('tells each webhook of one group commit how many of its events were new', async () => {
+    const groupId = randomGroupId();
+    const [a, b, c] = ['a', 'b', 'c'].map((text) => makeTextEvent({ text, groupId }));
+    const service = t.app.get(WebhookService);
+    const receive = (events: object[]) => {
+      const body = webhookBody(events);
+      return service.receive(Buffer.from(body), signBody(body));
+    };
+    await receive([a]);
+    // Submitted in one turn of the event loop: written in one transaction.
+    const results = await Promise.all([receive([b, c]), receive([a, b]), receive([c])]);
+    expect(results.map((r) => r.stored)).toEqual([2, 0, 0]);
+    await waitForInboxDrained(t);
+    const ids = new Set([a, b, c].map((e) => e.webhookEventId));
+    expect((await inboxRows(t)).filter((r) => ids.has(r.webhookEventId))).toHaveLength(3);
   });
 
   it('stores every event of a body in one go, from many chats, before answering', async () => {

@@ -328,4 +328,45 @@ describe('inbox worker: shutdown and crashes', () => {
     const [row] = (await inboxRows(reader)).filter((r) => r.webhookEventId === event.webhookEventId);
     expect(row.state).toBe('done');
   });
+
+  it('indexes archived messages for search behind the archive, and resumes the queue after a restart', async () => {
+    const groupId = randomGroupId();
+    const alice: FakeUser = { userId: randomUserId(), displayName: 'Alice' };
+    fake.addGroup({ groupId, groupName: 'Index', members: [alice] });
+    const first = await start();
+    const hello = makeTextEvent({ text: '索引 queued', groupId, userId: alice.userId });
+    await postWebhook(first, [makeJoinEvent({ groupId, timestamp: Date.now() - 1000 }), hello]).expect(200);
+    await waitForInboxDrained(first);
+    const ds = () => first.app.get(DataSource);
+    const termsOf = async (d: DataSource) =>
+      Number(
+        (
+          await d.query(
+            `SELECT COUNT(*) AS n FROM backup_message_terms t JOIN backup_messages m ON m.id = t.message_pk
+             WHERE m.entry_key = ?`,
+            [hello.message.id],
+          )
+        )[0].n,
+      );
+    const queued = async (d: DataSource) =>
+      Number((await d.query('SELECT COUNT(*) AS n FROM backup_index_queue'))[0].n);
+    // Written behind the archive, shortly after.
+    await waitFor(async () => (await termsOf(ds())) > 0 && (await queued(ds())) === 0, { what: 'indexing' });
+    const indexed = await termsOf(ds());
+
+    // A crash before the indexer ran: the message is archived and queued, its terms not written.
+    // (Nothing wakes this app's indexer again: only new archive writes and start-up do.)
+    const [{ id }] = await ds().query('SELECT id FROM backup_messages WHERE entry_key = ?', [
+      hello.message.id,
+    ]);
+    await ds().query('DELETE FROM backup_message_terms WHERE message_pk = ?', [id]);
+    await ds().query('INSERT INTO backup_index_queue (message_pk) VALUES (?)', [id]);
+    expect(await termsOf(ds())).toBe(0);
+    await first.close();
+
+    const second = await start();
+    const d2 = second.app.get(DataSource);
+    await waitFor(async () => (await queued(d2)) === 0, { what: 'the queue to be resumed' });
+    expect(await termsOf(d2)).toBe(indexed);
+  });
 });

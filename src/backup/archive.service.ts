@@ -6,11 +6,12 @@ import { ArchiveEntry } from './archive-entry';
 import { chunks, dialectOfSource, statementChunks, num, onConflictIgnore, placeholders } from './db-values';
 import { toDbTime } from '../database/db-time';
 import { GroupCommit } from '../database/group-commit';
+import { SearchIndexer } from './search/search-indexer';
 import { channelKey, indexTerms, normalizeText } from './search/terms';
 
 /** Rows per multi-row INSERT: well under SQLite's 32,766 parameters and MySQL's packet size. */
 const MESSAGE_CHUNK = 128;
-const TERM_CHUNK = 1024;
+const INDEX_QUEUE_CHUNK = 1024;
 
 export interface ArchiveResult {
   /** Entries stored by this call (not those already in the archive). */
@@ -22,6 +23,7 @@ export interface ArchiveResult {
 /**
  * Writes timeline entries. One transaction per call; every insert skips what exists, so the same
  * event handled twice (a retry, a redelivery, a duplicate from LINE) stores everything once.
+ * Messages with text are queued for the search index, which SearchIndexer writes behind.
  * The webhook handler calls it with one entry, the benchmark with thousands: the same path.
  */
 @Injectable()
@@ -31,7 +33,10 @@ export class ArchiveService {
 
   private readonly batched = new GroupCommit<ArchiveEntry, ArchiveResult>((entries) => this.write(entries));
 
-  constructor(@InjectDataSource() private readonly ds: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly indexer: SearchIndexer,
+  ) {
     this.dialect = dialectOfSource(ds);
   }
 
@@ -56,22 +61,19 @@ export class ArchiveService {
   private async write(entries: readonly ArchiveEntry[], now = new Date()): Promise<ArchiveResult[]> {
     if (entries.length === 0) return [];
     const archivedAt = toDbTime(this.dialect, now);
-    return this.ds.transaction(async (em) => {
+    const results = await this.ds.transaction(async (em) => {
       const fresh: Array<{ entry: ArchiveEntry; pk: number; search: string | null }> = [];
       for (const chunk of this.chunked(entries, MESSAGE_CHUNK)) {
         fresh.push(...(await this.insertMessages(em, chunk, archivedAt)));
       }
       // `stored` can count a retry of an insert that committed before a crash; it is informational.
       const added = new Map(entries.map((e) => [e, { stored: 0, mediaQueued: 0 }]));
-      const terms: number[][] = [];
+      const toIndex: number[][] = [];
       const media: unknown[][] = [];
       for (const { entry: e, pk, search } of fresh) {
         const result = added.get(e)!;
         result.stored = 1;
-        if (search) {
-          const key = channelKey(e.channelId);
-          for (const term of indexTerms(search)) terms.push([key, term, e.timestamp, pk]);
-        }
+        if (search) toIndex.push([pk]);
         if (e.media) {
           const line = e.media.provider === 'line';
           if (line) result.mediaQueued = 1;
@@ -88,12 +90,10 @@ export class ArchiveService {
           ]);
         }
       }
-      // In key order: consecutive inserts land on the same index pages (a large batch is 3x faster).
-      terms.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
-      for (const rows of this.chunked(terms, TERM_CHUNK)) {
+      for (const rows of this.chunked(toIndex, INDEX_QUEUE_CHUNK)) {
         await em.query(
-          `INSERT INTO backup_message_terms (channel_key, term, ts, message_pk)
-           VALUES ${placeholders(rows.length, 4)} ${onConflictIgnore(this.dialect, 'term')}`,
+          `INSERT INTO backup_index_queue (message_pk) VALUES ${placeholders(rows.length, 1)}
+           ${onConflictIgnore(this.dialect, 'message_pk')}`,
           rows.flat(),
         );
       }
@@ -107,6 +107,8 @@ export class ArchiveService {
       }
       return entries.map((e) => added.get(e)!);
     });
+    if (results.some((r) => r.stored > 0)) this.indexer.wake();
+    return results;
   }
 
   /**

@@ -15,6 +15,7 @@ import { MediaLock } from './media/media-lock';
 import { MEDIA_STORE } from './media/media-store';
 import { BackupMessagesService } from './messages.service';
 import { RetentionService } from './retention.service';
+import { SearchIndexer } from './search/search-indexer';
 import { TimelineRepository } from './timeline.repository';
 
 /** The archive: webhook subscribers, media downloads, search, export and retention. */
@@ -31,6 +32,7 @@ import { TimelineRepository } from './timeline.repository';
         return store;
       },
     },
+    SearchIndexer,
     ArchiveService,
     ArchiveHandler,
     TimelineRepository,

@@ -95,6 +95,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
           rows.map((r) => ({ id: num(r.id), ts: num(r.ts), search: r.search_text })),
         );
         const marks = ids.map(() => '?').join(', ');
+        await em.query(`DELETE FROM backup_index_queue WHERE message_pk IN (${marks})`, ids);
         await em.query(`DELETE FROM backup_media WHERE message_pk IN (${marks})`, ids);
         await em.query(`DELETE FROM backup_messages WHERE id IN (${marks})`, ids);
       });

@@ -1,5 +1,6 @@
 import { ArchiveDb, DB_KINDS, openArchiveDb, textEntry } from '../../test/support/backup-db';
 import { ArchiveService } from './archive.service';
+import { SearchIndexer } from './search/search-indexer';
 import { planQuery } from './search/terms';
 import { TimelineRepository } from './timeline.repository';
 
@@ -9,17 +10,28 @@ const OTHER = 'C' + 'b'.repeat(32);
 describe.each(DB_KINDS)('archive storage and search on %s', (kind) => {
   let adb: ArchiveDb;
   let archive: ArchiveService;
+  let indexer: SearchIndexer;
   let timeline: TimelineRepository;
 
   beforeAll(async () => {
     adb = await openArchiveDb(kind);
-    archive = new ArchiveService(adb.ds);
+    indexer = new SearchIndexer(adb.ds);
+    archive = new ArchiveService(adb.ds, indexer);
     timeline = new TimelineRepository(adb.ds);
   });
   afterAll(() => adb.close());
 
-  const search = async (q: string, channelId = CH, limit = 100) =>
-    (await timeline.search({ channelId }, planQuery(q)!, limit)).map((r) => r.text);
+  /** Searched twice: with new messages still queued for the index, and once they are indexed. */
+  const search = async (q: string, channelId = CH, limit = 100) => {
+    const run = async () => (await timeline.search({ channelId }, planQuery(q)!, limit)).map((r) => r.text);
+    const whileQueued = await run();
+    await indexer.indexQueued();
+    const indexed = await run();
+    expect(whileQueued).toEqual(indexed);
+    return indexed;
+  };
+  const queueSize = async () =>
+    Number((await adb.ds.query('SELECT COUNT(*) AS n FROM backup_index_queue'))[0].n);
 
   it('stores an entry once however often it arrives', async () => {
     const e = textEntry(CH, 'twice 兩次');
@@ -92,10 +104,39 @@ describe.each(DB_KINDS)('archive storage and search on %s', (kind) => {
     expect(new Set(seen).size).toBe(25);
   });
 
+  it('indexes queued messages behind the archive, and finds them before and after', async () => {
+    await indexer.indexQueued();
+    await archive.archive([textEntry(CH, '排隊中 queued'), textEntry(OTHER, '排隊中 elsewhere')]);
+    expect(await queueSize()).toBe(2);
+    const [{ n: before }] = await adb.ds.query('SELECT COUNT(*) AS n FROM backup_message_terms');
+    const found = await timeline.search({ channelId: CH }, planQuery('排隊')!, 10);
+    expect(found.map((r) => r.text)).toEqual(['排隊中 queued']);
+    expect(await indexer.indexQueued()).toBe(2);
+    expect(await queueSize()).toBe(0);
+    const [{ n: after }] = await adb.ds.query('SELECT COUNT(*) AS n FROM backup_message_terms');
+    expect(Number(after)).toBeGreaterThan(Number(before));
+    expect(await search('排隊')).toEqual(['排隊中 queued']);
+  });
+
+  it('indexes nothing for a message emptied by unsend while it was queued', async () => {
+    await indexer.indexQueued();
+    const drop = textEntry(CH, '來不及 gone');
+    await archive.archive([drop]);
+    expect(await archive.markUnsent(CH, drop.messageId!, drop.timestamp + 5, false)).toBe(true);
+    expect(await indexer.indexQueued()).toBe(1);
+    const [{ n }] = await adb.ds.query(
+      'SELECT COUNT(*) AS n FROM backup_messages m JOIN backup_message_terms t ON t.message_pk = m.id WHERE m.entry_key = ?',
+      [drop.entryKey],
+    );
+    expect(Number(n)).toBe(0);
+    expect(await search('來不及')).toEqual([]);
+  });
+
   it('deletes an unsent message’s content and search terms when asked to', async () => {
     const keep = textEntry(CH, '秘密基地 kept');
     const drop = textEntry(CH, '秘密基地 dropped');
     await archive.archive([keep, drop]);
+    await indexer.indexQueued();
     expect(await archive.markUnsent(CH, keep.messageId!, keep.timestamp + 5, true)).toBe(true);
     expect(await archive.markUnsent(CH, drop.messageId!, drop.timestamp + 5, false)).toBe(true);
     expect(await archive.markUnsent(CH, '999', 1, false)).toBe(false);

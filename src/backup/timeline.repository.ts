@@ -99,16 +99,43 @@ export class TimelineRepository {
     return rows.map((r) => ({ sha256: r.sha256, contentType: r.content_type }));
   }
 
-  /** Newest first among messages whose normalized text contains the query. */
+  /**
+   * Newest first among messages whose normalized text contains the query: those in the search
+   * index, and those still queued for it (SearchIndexer), which are read directly.
+   */
   async search(
     filter: TimelineFilter,
     plan: QueryPlan,
     limit: number,
     before?: Keyset,
   ): Promise<MessageRow[]> {
-    return plan.kind === 'terms'
-      ? this.searchTerms(filter, plan.terms, plan.normalized, limit, before)
-      : this.searchPrefix(filter, plan, limit, before);
+    // The queue first: a message indexed between the two reads is then in both, never in neither.
+    const queued = await this.searchQueued(filter, plan.normalized, limit, before);
+    const indexed =
+      plan.kind === 'terms'
+        ? await this.searchTerms(filter, plan.terms, plan.normalized, limit, before)
+        : await this.searchPrefix(filter, plan, limit, before);
+    if (queued.length === 0) return indexed;
+    const byPk = new Map([...indexed, ...queued].map((r) => [r.pk, r]));
+    return [...byPk.values()].sort((a, b) => b.timestamp - a.timestamp || b.pk - a.pk).slice(0, limit);
+  }
+
+  /** The queue holds what was archived in the last moments: it is read whole, with the text checked. */
+  private async searchQueued(
+    filter: TimelineFilter,
+    normalized: string,
+    limit: number,
+    before?: Keyset,
+  ): Promise<MessageRow[]> {
+    const where = ['m.channel_id = ?', 'INSTR(m.search_text, ?) > 0'];
+    const params: unknown[] = [filter.channelId, normalized];
+    this.addFilters('m', filter, where, params);
+    if (before) addBefore('m.ts', 'm.id', before, where, params);
+    return this.rows(
+      `SELECT ${MESSAGE_COLUMNS} FROM backup_index_queue q JOIN backup_messages m ON m.id = q.message_pk
+       ${MEDIA_JOIN} WHERE ${where.join(' AND ')} ORDER BY m.ts DESC, m.id DESC LIMIT ?`,
+      [...params, limit],
+    );
   }
 
   /**

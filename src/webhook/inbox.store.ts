@@ -105,23 +105,38 @@ export class InboxStore {
         )();
       });
     }
+    // Each statement is a round trip: all the batch's rows go in as few as possible. Which rows are
+    // new is read first (mysql2 counts a duplicate as an affected row): one id counts once, for the
+    // first webhook that holds it.
     return this.dataSource.transaction(async (em) => {
-      const inserted: number[] = [];
-      for (const rows of webhooks) {
-        let n = 0;
-        for (let i = 0; i < rows.length; i += MYSQL_INSERT_CHUNK) {
-          const chunk = rows.slice(i, i + MYSQL_INSERT_CHUNK);
-          // A no-op update on a duplicate id: unlike INSERT IGNORE it hides no other error.
-          const result = (await em.query(
-            `INSERT INTO webhook_events (${INSERT_COLUMNS}) VALUES ${chunk.map(() => ROW_PLACEHOLDERS).join(', ')} ` +
-              'ON DUPLICATE KEY UPDATE id = id',
-            chunk.flat(),
-          )) as { affectedRows?: number };
-          n += result.affectedRows ?? 0;
-        }
-        inserted.push(n);
+      const ids = [...new Set(webhooks.flat().map((r) => r[0] as string))];
+      const known = new Set<string>();
+      for (let i = 0; i < ids.length; i += MYSQL_INSERT_CHUNK) {
+        const chunk = ids.slice(i, i + MYSQL_INSERT_CHUNK);
+        const rows = (await em.query(
+          `SELECT webhook_event_id FROM webhook_events WHERE webhook_event_id IN (${chunk.map(() => '?').join(', ')})`,
+          chunk,
+        )) as Array<{ webhook_event_id: string }>;
+        for (const r of rows) known.add(r.webhook_event_id);
       }
-      return inserted;
+      const all = webhooks.flat();
+      for (let i = 0; i < all.length; i += MYSQL_INSERT_CHUNK) {
+        const chunk = all.slice(i, i + MYSQL_INSERT_CHUNK);
+        // A no-op update on a duplicate id: unlike INSERT IGNORE it hides no other error.
+        await em.query(
+          `INSERT INTO webhook_events (${INSERT_COLUMNS}) VALUES ${chunk.map(() => ROW_PLACEHOLDERS).join(', ')} ` +
+            'ON DUPLICATE KEY UPDATE id = id',
+          chunk.flat(),
+        );
+      }
+      return webhooks.map((rows) =>
+        rows.reduce<number>((n, r) => {
+          const id = r[0] as string;
+          if (known.has(id)) return n;
+          known.add(id);
+          return n + 1;
+        }, 0),
+      );
     });
   }
 

@@ -3,6 +3,7 @@ import { AuthAndRoles1732250000000 } from './1732250000000-auth-and-roles';
 import { AssistantSchema1732260000000 } from './1732260000000-assistant-schema';
 import { BackupSchema1732270000000 } from './1732270000000-backup-schema';
 import { InboxPendingIndexes1732280000000 } from './1732280000000-inbox-pending-indexes';
+import { SearchIndexQueue1732290000000 } from './1732290000000-search-index-queue';
 
 /** Every migration, oldest first. A module adding tables appends its migration here. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   AssistantSchema1732260000000,
   BackupSchema1732270000000,
   InboxPendingIndexes1732280000000,
+  SearchIndexQueue1732290000000,
 ];

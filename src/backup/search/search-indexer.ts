@@ -1,0 +1,125 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { chunks, dialectOfSource, num, onConflictIgnore, placeholders, statementChunks } from '../db-values';
+import { channelKey, indexTerms } from './terms';
+
+/**
+ * Messages per transaction. The postings of one chat and term share a page of the term table, so
+ * the more messages a transaction indexes, the fewer pages it writes per message; on SQLite a
+ * transaction also holds the one connection (webhooks wait behind it), which caps it.
+ */
+const BATCH = 400;
+const TERM_CHUNK = 1024;
+/** After a wake, wait this long so that the messages archived meanwhile share the batch. */
+const GATHER_MS = 100;
+const RETRY_MS = 1000;
+
+/**
+ * Writes the search index of archived messages behind the archive. ArchiveService queues each new
+ * message with text (backup_index_queue) in the transaction that stores it; this takes the queue
+ * in order, in batches, and writes their terms and removes them from the queue in one transaction.
+ * A crash leaves the rest queued; start-up resumes it. Searches read the queued messages directly
+ * (TimelineRepository), so a message is found from the moment it is archived.
+ */
+@Injectable()
+export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(SearchIndexer.name);
+  private readonly sqlite: boolean;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = true;
+
+  constructor(@InjectDataSource() private readonly ds: DataSource) {
+    this.sqlite = dialectOfSource(ds) === 'sqlite';
+  }
+
+  onApplicationBootstrap(): void {
+    this.stopped = false;
+    this.wake();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Messages were queued: index them shortly, with whatever else is queued by then. */
+  wake(delayMs = GATHER_MS): void {
+    if (this.stopped || this.timer || this.running) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.indexQueued()
+        .then(() => undefined)
+        .catch((err: unknown) => {
+          this.logger.error({ err }, 'Search indexing failed; will retry');
+          return 'failed' as const;
+        })
+        .then((outcome) => {
+          this.running = undefined;
+          if (outcome === 'failed') this.wake(RETRY_MS);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** Indexes everything queued, batch after batch; answers how many messages were taken. */
+  async indexQueued(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const taken = await this.indexBatch();
+      total += taken;
+      if (taken < BATCH || this.stopped) return total;
+      // Let webhooks and the inbox have the connection between batches.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private async indexBatch(): Promise<number> {
+    return this.ds.transaction(async (em) => {
+      const pks: number[] = (
+        await em.query(`SELECT message_pk FROM backup_index_queue ORDER BY message_pk LIMIT ${BATCH}`)
+      ).map((r: { message_pk: unknown }) => num(r.message_pk));
+      if (pks.length === 0) return 0;
+      // Locked on MySQL: an unsend or a retention pass that changes one of these messages waits for
+      // this transaction, and then deletes the terms it wrote, or this reads what they left.
+      const messages: Array<{ id: unknown; channel_id: string; ts: unknown; search_text: string | null }> =
+        await em.query(
+          `SELECT id, channel_id, ts, search_text FROM backup_messages WHERE id IN (${pks.map(() => '?').join(', ')})
+           ${this.sqlite ? '' : 'FOR UPDATE'}`,
+          pks,
+        );
+      const terms: number[][] = [];
+      // A message deleted (retention) or emptied (unsend) since it was queued has nothing to index.
+      for (const m of messages) {
+        if (!m.search_text) continue;
+        const key = channelKey(m.channel_id);
+        const pk = num(m.id);
+        const ts = num(m.ts);
+        for (const term of indexTerms(m.search_text)) terms.push([key, term, ts, pk]);
+      }
+      // In key order: consecutive inserts land on the same pages.
+      terms.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
+      for (const rows of this.sqlite ? statementChunks(terms, TERM_CHUNK) : chunks(terms, TERM_CHUNK)) {
+        await em.query(
+          `INSERT INTO backup_message_terms (channel_key, term, ts, message_pk)
+           VALUES ${placeholders(rows.length, 4)} ${onConflictIgnore(this.sqlite ? 'sqlite' : 'mysql', 'term')}`,
+          rows.flat(),
+        );
+      }
+      if (this.sqlite) {
+        // One writer at a time: what this transaction read is exactly the queue up to its last pk.
+        await em.query('DELETE FROM backup_index_queue WHERE message_pk <= ?', [pks[pks.length - 1]]);
+      } else {
+        // Concurrent archive transactions may commit a lower pk later: delete only what was read.
+        await em.query(
+          `DELETE FROM backup_index_queue WHERE message_pk IN (${pks.map(() => '?').join(', ')})`,
+          pks,
+        );
+      }
+      return pks.length;
+    });
+  }
+}
