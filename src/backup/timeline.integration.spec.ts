@@ -118,6 +118,14 @@ describe.each(DB_KINDS)('archive storage and search on %s', (kind) => {
     expect(await search('排隊')).toEqual(['排隊中 queued']);
   });
 
+  it('indexes a queue of several batches in one call', async () => {
+    await indexer.indexQueued();
+    await archive.archive(Array.from({ length: 1000 }, (_, i) => textEntry(OTHER, `批次 ${i}`)));
+    expect(await indexer.indexQueued()).toBe(1000);
+    expect(await queueSize()).toBe(0);
+    expect(await search('批次 999', OTHER)).toEqual(['批次 999']);
+  });
+
   it('indexes nothing for a message emptied by unsend while it was queued', async () => {
     await indexer.indexQueued();
     const drop = textEntry(CH, '來不及 gone');

@@ -28,7 +28,9 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly sqlite: boolean;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  /** Not woken before start-up (a bench or a test drives it) nor after shutdown. */
   private stopped = true;
+  private closing = false;
 
   constructor(@InjectDataSource() private readonly ds: DataSource) {
     this.sqlite = dialectOfSource(ds) === 'sqlite';
@@ -41,6 +43,7 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
+    this.closing = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
@@ -71,7 +74,7 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
     for (;;) {
       const taken = await this.indexBatch();
       total += taken;
-      if (taken < BATCH || this.stopped) return total;
+      if (taken < BATCH || this.closing) return total;
       // Let webhooks and the inbox have the connection between batches.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
