@@ -180,8 +180,8 @@ async function insert(ds: DataSource, o: Options): Promise<void> {
       });
     }
     await archive.archive(entries);
-    // The search index is written behind the archive: measured with it.
-    await indexer.indexQueued();
+    // The search index is written behind the archive: measured with it, in batches of the same size.
+    await indexer.indexQueued(o.batch);
     const now = process.hrtime.bigint();
     if (ms(now - lastReport) > 10_000) {
       lastReport = now;

@@ -132,8 +132,9 @@ export class TimelineRepository {
     this.addFilters('m', filter, where, params);
     if (before) addBefore('m.ts', 'm.id', before, where, params);
     return this.rows(
-      `SELECT ${MESSAGE_COLUMNS} FROM backup_index_queue q JOIN backup_messages m ON m.id = q.message_pk
-       ${MEDIA_JOIN} WHERE ${where.join(' AND ')} ORDER BY m.ts DESC, m.id DESC LIMIT ?`,
+      // CROSS JOIN makes SQLite start from the small queue, not walk the channel's messages.
+      `SELECT ${MESSAGE_COLUMNS} FROM backup_index_queue q CROSS JOIN backup_messages m ${MEDIA_JOIN}
+       WHERE m.id = q.message_pk AND ${where.join(' AND ')} ORDER BY m.ts DESC, m.id DESC LIMIT ?`,
       [...params, limit],
     );
   }

@@ -68,22 +68,27 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
     this.timer.unref();
   }
 
-  /** Indexes everything queued, batch after batch; answers how many messages were taken. */
-  async indexQueued(): Promise<number> {
+  /**
+   * Indexes everything queued, batch after batch; answers how many messages were taken. A bulk
+   * import, where no webhook waits, may take larger batches.
+   */
+  async indexQueued(batch = BATCH): Promise<number> {
     let total = 0;
     for (;;) {
-      const taken = await this.indexBatch();
+      const taken = await this.indexBatch(batch);
       total += taken;
-      if (taken < BATCH || this.closing) return total;
+      if (taken < batch || this.closing) return total;
       // Let webhooks and the inbox have the connection between batches.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
-  private async indexBatch(): Promise<number> {
+  private async indexBatch(batch: number): Promise<number> {
     return this.ds.transaction(async (em) => {
       const pks: number[] = (
-        await em.query(`SELECT message_pk FROM backup_index_queue ORDER BY message_pk LIMIT ${BATCH}`)
+        await em.query(
+          `SELECT message_pk FROM backup_index_queue ORDER BY message_pk LIMIT ${Math.trunc(batch)}`,
+        )
       ).map((r: { message_pk: unknown }) => num(r.message_pk));
       if (pks.length === 0) return 0;
       // Locked on MySQL: an unsend or a retention pass that changes one of these messages waits for
