@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Dialect } from '../database/columns';
 import { ArchiveEntry } from './archive-entry';
-import { chunks, dialectOfSource, statementChunks, num, onConflictIgnore, placeholders } from './db-values';
+import { chunks, dialectOfSource, insertChunks, num, onConflictIgnore, placeholders } from './db-values';
 import { toDbTime } from '../database/db-time';
 import { GroupCommit } from '../database/group-commit';
 import { SearchIndexer } from './search/search-indexer';
@@ -63,7 +63,7 @@ export class ArchiveService {
     const archivedAt = toDbTime(this.dialect, now);
     const results = await this.ds.transaction(async (em) => {
       const fresh: Array<{ entry: ArchiveEntry; pk: number; search: string | null }> = [];
-      for (const chunk of this.chunked(entries, MESSAGE_CHUNK)) {
+      for (const chunk of insertChunks(this.dialect, entries, MESSAGE_CHUNK)) {
         fresh.push(...(await this.insertMessages(em, chunk, archivedAt)));
       }
       // `stored` can count a retry of an insert that committed before a crash; it is informational.
@@ -90,14 +90,14 @@ export class ArchiveService {
           ]);
         }
       }
-      for (const rows of this.chunked(toIndex, INDEX_QUEUE_CHUNK)) {
+      for (const rows of insertChunks(this.dialect, toIndex, INDEX_QUEUE_CHUNK)) {
         await em.query(
           `INSERT INTO backup_index_queue (message_pk) VALUES ${placeholders(rows.length, 1)}
            ${onConflictIgnore(this.dialect, 'message_pk')}`,
           rows.flat(),
         );
       }
-      for (const rows of this.chunked(media, MESSAGE_CHUNK)) {
+      for (const rows of insertChunks(this.dialect, media, MESSAGE_CHUNK)) {
         await em.query(
           `INSERT INTO backup_media
              (message_pk, line_message_id, provider, status, next_attempt_at, original_url, preview_url, created_at, updated_at)
@@ -109,14 +109,6 @@ export class ArchiveService {
     });
     if (results.some((r) => r.stored > 0)) this.indexer.wake();
     return results;
-  }
-
-  /**
-   * SQLite prepares each statement shape it sees, so rows go in a few fixed sizes there; on MySQL
-   * each statement is a round trip, so as few as possible.
-   */
-  private chunked<T>(rows: readonly T[], max: number): T[][] {
-    return this.dialect === 'sqlite' ? statementChunks(rows, max) : chunks(rows, max);
   }
 
   /**

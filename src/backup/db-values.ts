@@ -44,6 +44,14 @@ export function statementChunks<T>(items: readonly T[], max: number): T[][] {
   return out;
 }
 
+/**
+ * Rows per multi-row statement: on SQLite in a few fixed sizes, because it prepares each statement
+ * shape it sees; on MySQL each statement is a round trip, so as few as possible.
+ */
+export function insertChunks<T>(dialect: Dialect, items: readonly T[], max: number): T[][] {
+  return dialect === 'sqlite' ? statementChunks(items, max) : chunks(items, max);
+}
+
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));

@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { chunks, dialectOfSource, num, onConflictIgnore, placeholders, statementChunks } from '../db-values';
+import { Dialect } from '../../database/columns';
+import { dialectOfSource, insertChunks, num, onConflictIgnore, placeholders } from '../db-values';
 import { channelKey, indexTerms } from './terms';
 
 /**
@@ -25,7 +26,7 @@ const RETRY_MS = 1000;
 @Injectable()
 export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SearchIndexer.name);
-  private readonly sqlite: boolean;
+  private readonly dialect: Dialect;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   /** Not woken before start-up (a bench or a test drives it) nor after shutdown. */
@@ -33,7 +34,7 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
   private closing = false;
 
   constructor(@InjectDataSource() private readonly ds: DataSource) {
-    this.sqlite = dialectOfSource(ds) === 'sqlite';
+    this.dialect = dialectOfSource(ds);
   }
 
   onApplicationBootstrap(): void {
@@ -96,7 +97,7 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
       const messages: Array<{ id: unknown; channel_id: string; ts: unknown; search_text: string | null }> =
         await em.query(
           `SELECT id, channel_id, ts, search_text FROM backup_messages WHERE id IN (${pks.map(() => '?').join(', ')})
-           ${this.sqlite ? '' : 'FOR UPDATE'}`,
+           ${this.dialect === 'mysql' ? 'FOR UPDATE' : ''}`,
           pks,
         );
       const terms: number[][] = [];
@@ -110,14 +111,14 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
       }
       // In key order: consecutive inserts land on the same pages.
       terms.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
-      for (const rows of this.sqlite ? statementChunks(terms, TERM_CHUNK) : chunks(terms, TERM_CHUNK)) {
+      for (const rows of insertChunks(this.dialect, terms, TERM_CHUNK)) {
         await em.query(
           `INSERT INTO backup_message_terms (channel_key, term, ts, message_pk)
-           VALUES ${placeholders(rows.length, 4)} ${onConflictIgnore(this.sqlite ? 'sqlite' : 'mysql', 'term')}`,
+           VALUES ${placeholders(rows.length, 4)} ${onConflictIgnore(this.dialect, 'term')}`,
           rows.flat(),
         );
       }
-      if (this.sqlite) {
+      if (this.dialect === 'sqlite') {
         // One writer at a time: what this transaction read is exactly the queue up to its last pk.
         await em.query('DELETE FROM backup_index_queue WHERE message_pk <= ?', [pks[pks.length - 1]]);
       } else {
