@@ -410,14 +410,17 @@ describe('members, roles and ownership', () => {
       expect(await ownersIn(groupId)).toEqual([owner.userId]);
     });
 
-    it('leaves one owner when an operator names several at once', async () => {
+    it('leaves one owner when an operator names several at once, round after round', async () => {
       const users = makeUsers(6);
       const g = await addBotToGroup(t, fake, users);
-      const answers = await Promise.all(users.map((u) => setOwner(u.userId, tok.operator, g)));
-      expect(answers.every((r) => r.status === 200 || r.status === 409)).toBe(true);
-      const owners = await ownersIn(g);
-      expect(owners).toHaveLength(1);
-      expect(users.map((u) => u.userId)).toContain(owners[0]);
+      // Many rounds: on MariaDB the moving unique owner_lock made InnoDB pick deadlock victims now and then.
+      for (let round = 0; round < 30; round++) {
+        const answers = await Promise.all(users.map((u) => setOwner(u.userId, tok.operator, g)));
+        expect(answers.map((r) => r.status).filter((s) => s !== 200 && s !== 409)).toEqual([]);
+        const owners = await ownersIn(g);
+        expect(owners).toHaveLength(1);
+        expect(users.map((u) => u.userId)).toContain(owners[0]);
+      }
     });
 
     it('lets the next /claim take over when the owner has left the chat', async () => {

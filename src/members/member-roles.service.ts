@@ -10,7 +10,7 @@ import {
   PermissionDeniedError,
 } from '../common/errors/domain.errors';
 import { Member, MemberRole } from './member.entity';
-import { isUniqueViolation } from './sync-helpers';
+import { isDeadlock, isUniqueViolation } from './sync-helpers';
 
 export type ClaimResult =
   | { outcome: 'claimed' | 'already-yours' | 'taken'; ownerUserId: string }
@@ -46,6 +46,9 @@ export class MemberNotFoundError extends NotFoundError {
  * changes) exactly one UPDATE succeeds, on SQLite and on MySQL alike, with no lock held across
  * statements. Every change is written to the audit log.
  */
+/** Runs of one statement that InnoDB rolled back as a deadlock's victim before giving up with 409. */
+const DEADLOCK_ATTEMPTS = 3;
+
 @Injectable()
 export class MemberRolesService {
   private readonly logger = new Logger(MemberRolesService.name);
@@ -220,14 +223,23 @@ export class MemberRolesService {
     }
   }
 
-  /** Runs an UPDATE and answers how many rows it changed (both drivers report it). */
+  /**
+   * Runs an UPDATE and answers how many rows it changed (both drivers report it). Concurrent
+   * ownership changes move the unique owner_lock between rows, where InnoDB can pick one of them as
+   * a deadlock's victim: each statement is conditional and alone in its transaction, so it runs again.
+   */
   private async exec(sql: string, params: unknown[]): Promise<number> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      const result = await runner.query(sql, params, true);
-      return result.affected ?? 0;
-    } finally {
-      await runner.release();
+    for (let attempt = 1; ; attempt++) {
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        const result = await runner.query(sql, params, true);
+        return result.affected ?? 0;
+      } catch (err) {
+        if (!isDeadlock(err)) throw err;
+        if (attempt === DEADLOCK_ATTEMPTS) throw new ConflictError('Ownership changed meanwhile; try again');
+      } finally {
+        await runner.release();
+      }
     }
   }
 

@@ -34,6 +34,14 @@ export function isUniqueViolation(err: unknown): boolean {
   );
 }
 
+/** InnoDB chose this statement as a deadlock's victim and rolled it back: running it again is safe. */
+export function isDeadlock(err: unknown): boolean {
+  return (
+    err instanceof QueryFailedError &&
+    (err.driverError as { code?: string } | undefined)?.code === 'ER_LOCK_DEADLOCK'
+  );
+}
+
 /** A datetime column read with plain SQL: SQLite gives TypeORM's UTC text, mysql2 a Date. */
 export function dateFromDb(value: unknown): Date | null {
   if (value === null || value === undefined) return null;
