@@ -1,3 +1,5 @@
+import { chunks } from '../database/statement-chunks';
+
 /** What processing recorded about an inbox row: the fields set are the ones to write. */
 export interface StateChange {
   state: 'pending' | 'done' | 'failed';
@@ -160,8 +162,7 @@ export function statementsFor(
     }
   }
   for (const { shape, handlers, ids, at } of groups.values()) {
-    for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
-      const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
+    for (const chunk of chunks(ids, IDS_PER_STATEMENT)) {
       const inIds = `id IN (${chunk.map(() => '?').join(', ')})`;
       statements.push(
         shape === 'done'

@@ -6,6 +6,7 @@ import { Dialect, dialectOf } from '../database/columns';
 import { fromDbTime, toDbTime } from '../database/db-time';
 import { GroupCommit } from '../database/group-commit';
 import { sqliteExclusive } from '../database/sqlite-serializer';
+import { chunks } from '../database/statement-chunks';
 import { InboxStateBuffer, StateChange, statementsFor } from './inbox-state-buffer';
 import type { IncomingEvent } from './webhook-body';
 
@@ -111,17 +112,14 @@ export class InboxStore {
     return this.dataSource.transaction(async (em) => {
       const ids = [...new Set(webhooks.flat().map((r) => r[0] as string))];
       const known = new Set<string>();
-      for (let i = 0; i < ids.length; i += MYSQL_INSERT_CHUNK) {
-        const chunk = ids.slice(i, i + MYSQL_INSERT_CHUNK);
+      for (const chunk of chunks(ids, MYSQL_INSERT_CHUNK)) {
         const rows = (await em.query(
           `SELECT webhook_event_id FROM webhook_events WHERE webhook_event_id IN (${chunk.map(() => '?').join(', ')})`,
           chunk,
         )) as Array<{ webhook_event_id: string }>;
         for (const r of rows) known.add(r.webhook_event_id);
       }
-      const all = webhooks.flat();
-      for (let i = 0; i < all.length; i += MYSQL_INSERT_CHUNK) {
-        const chunk = all.slice(i, i + MYSQL_INSERT_CHUNK);
+      for (const chunk of chunks(webhooks.flat(), MYSQL_INSERT_CHUNK)) {
         // A no-op update on a duplicate id: unlike INSERT IGNORE it hides no other error.
         await em.query(
           `INSERT INTO webhook_events (${INSERT_COLUMNS}) VALUES ${chunk.map(() => ROW_PLACEHOLDERS).join(', ')} ` +

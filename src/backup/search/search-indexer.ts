@@ -2,7 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Dialect } from '../../database/columns';
-import { dialectOfSource, insertChunks, num, onConflictIgnore, placeholders } from '../db-values';
+import { insertChunks } from '../../database/statement-chunks';
+import { dialectOfSource, num, onConflictIgnore, placeholders } from '../db-values';
 import { channelKey, indexTerms } from './terms';
 
 /**
