@@ -13,6 +13,13 @@ import { channelKey, indexTerms, normalizeText } from './search/terms';
 /** Rows per multi-row INSERT: well under SQLite's 32,766 parameters and MySQL's packet size. */
 const MESSAGE_CHUNK = 128;
 const INDEX_QUEUE_CHUNK = 1024;
+/**
+ * How long archiveOne gathers entries into one transaction. The inbox worker does not wait for the
+ * commit before a chat's next event, so a batch holds several messages of each busy chat, and a
+ * commit writes each index page once for all of them instead of once per message.
+ */
+const GATHER_MS = 20;
+const GATHER_MAX = 1024;
 
 export interface ArchiveResult {
   /** Entries stored by this call (not those already in the archive). */
@@ -32,7 +39,10 @@ export class ArchiveService {
   private readonly logger = new Logger(ArchiveService.name);
   private readonly dialect: Dialect;
 
-  private readonly batched = new GroupCommit<ArchiveEntry, ArchiveResult>((entries) => this.write(entries));
+  private readonly batched = new GroupCommit<ArchiveEntry, ArchiveResult>((entries) => this.write(entries), {
+    gatherMs: GATHER_MS,
+    maxItems: GATHER_MAX,
+  });
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -50,12 +60,22 @@ export class ArchiveService {
   }
 
   /**
-   * One entry, written in a transaction it shares with the entries other chats submit in the same
-   * turn of the event loop (the inbox worker runs several chats at once): a commit per message
+   * One entry, written in a transaction it shares with the entries submitted within GATHER_MS (by
+   * the chats the inbox worker runs at once, and by their next events): a commit per message
    * would cost more than the message.
    */
   archiveOne(entry: ArchiveEntry): Promise<ArchiveResult> {
     return this.batched.submit(entry);
+  }
+
+  /** Ends the gathering: what archiveOne queued is written at the end of this turn. */
+  commitNow(): void {
+    this.batched.writeNow();
+  }
+
+  /** Resolves once every entry submitted so far is written: for reads that must see them. */
+  settle(): Promise<void> {
+    return this.batched.settle();
   }
 
   /** What each entry added, in the order given. */

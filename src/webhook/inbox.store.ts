@@ -144,24 +144,30 @@ export class InboxStore {
    */
   async headOf(channelId: string | null, limit: number): Promise<PendingEvent[]> {
     const where = channelId === null ? 'channel_id IS NULL' : 'channel_id = ?';
-    const read = async () => {
+    const read = async (after?: { ts: unknown; id: unknown }) => {
       const epoch = this.states.readStarted();
       try {
         const rows = await this.all(
           `SELECT ${PENDING_COLUMNS} FROM webhook_events WHERE ${where} AND state = 'pending' ` +
+            (after ? 'AND event_timestamp >= ? AND (event_timestamp > ? OR id > ?) ' : '') +
             `ORDER BY event_timestamp, id LIMIT ${Math.trunc(limit)}`,
-          channelId === null ? [] : [channelId],
+          [...(channelId === null ? [] : [channelId]), ...(after ? [after.ts, after.ts, after.id] : [])],
         );
-        return { read: rows.length, pending: rows.flatMap((r) => this.pendingOf(r) ?? []) };
+        const last = rows[rows.length - 1];
+        return {
+          full: rows.length === limit,
+          last: last && { ts: last.event_timestamp, id: last.id },
+          pending: rows.flatMap((r) => this.pendingOf(r) ?? []),
+        };
       } finally {
         this.states.readEnded(epoch);
       }
     };
-    const head = await read();
-    if (head.pending.length > 0 || head.read === 0) return head.pending;
-    // Every row read is finished but not written: write, and the rows after them show.
-    await this.flush();
-    return (await read()).pending;
+    // Rows read but finished (their outcome not yet written) are skipped by reading on after the
+    // last of them: every pending row before it was in that read.
+    let head = await read();
+    while (head.pending.length === 0 && head.full) head = await read(head.last);
+    return head.pending;
   }
 
   /** A row read as pending, under its unwritten state; null when processing finished it. */
