@@ -246,6 +246,21 @@ describe('backup: archiving and reading the timeline', () => {
     expect((await messages(groupId, { q: '秘密' })).map((m) => m.messageId)).toEqual([kept.message.id]);
   });
 
+  it('flags a message unsent in the same webhook, while its own write may still be gathering', async () => {
+    const groupId = await newGroup();
+    const message = makeTextEvent({ groupId, userId: alice.userId, text: '馬上收回 at once' });
+    const unsend = {
+      ...makeUnsendEvent({ groupId, userId: alice.userId, messageId: message.message.id }),
+      timestamp: message.timestamp + 1,
+    };
+    await send([message, unsend]);
+    const [m] = await messages(groupId, { type: 'text' });
+    expect(m).toMatchObject({
+      messageId: message.message.id,
+      unsentAt: new Date(unsend.timestamp).toISOString(),
+    });
+  });
+
   it('stores nothing while backup is switched off', async () => {
     const groupId = await newGroup();
     const before = (await messages(groupId)).length;

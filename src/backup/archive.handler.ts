@@ -47,9 +47,9 @@ export class ArchiveHandler implements OnModuleInit {
   }
 
   /**
-   * Queues the entry and answers at once: the archive commits it with the entries of the events
-   * that follow (the chat's next messages included), and the inbox counts this handler done only
-   * once that commit is made.
+   * Queues the entry and, where the archive commits behind (SQLite), answers at once: the archive
+   * commits it with the entries of the events that follow (the chat's next messages included), and
+   * the inbox counts this handler done only once that commit is made.
    */
   private async store(entry: ArchiveEntry): Promise<PendingWrite | void> {
     const config = await this.channels.configForEvent(entry.channelId);
@@ -57,6 +57,7 @@ export class ArchiveHandler implements OnModuleInit {
     const durable = this.archive.archiveOne(entry).then((result) => {
       if (result.mediaQueued > 0) this.fetcher.wake();
     });
+    if (!this.archive.commitsBehind) return void (await durable);
     return { durable, commitNow: () => this.archive.commitNow() };
   }
 
