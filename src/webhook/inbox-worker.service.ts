@@ -128,7 +128,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
       const now = Date.now();
       // Chats wait for a free slot already: the worker is saturated, and reading every pending
       // row (tens of milliseconds with a large backlog) would find nothing it could start sooner.
-      const saturated = this.ready.size > 0;
+      const saturated = this.running.size >= this.settings.concurrency && this.ready.size > 0;
       for (const { channelId, dueAt } of saturated ? [] : await this.store.chatsWithPending()) {
         const key = keyOf(channelId);
         if (this.running.has(key)) continue;
