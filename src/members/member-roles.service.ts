@@ -40,15 +40,15 @@ export class MemberNotFoundError extends NotFoundError {
   }
 }
 
+/** Runs of one statement that InnoDB rolled back as a deadlock's victim before giving up with 409. */
+const DEADLOCK_ATTEMPTS = 3;
+
 /**
  * Roles of members. "At most one owner per channel" is enforced by the database: the owner's row
  * carries `owner_lock = channel_id` under a unique index, so of two concurrent /claim (or owner
  * changes) exactly one UPDATE succeeds, on SQLite and on MySQL alike, with no lock held across
  * statements. Every change is written to the audit log.
  */
-/** Runs of one statement that InnoDB rolled back as a deadlock's victim before giving up with 409. */
-const DEADLOCK_ATTEMPTS = 3;
-
 @Injectable()
 export class MemberRolesService {
   private readonly logger = new Logger(MemberRolesService.name);
