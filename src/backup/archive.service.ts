@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Dialect } from '../database/columns';
 import { ArchiveEntry } from './archive-entry';
-import { chunks, insertChunks } from '../database/statement-chunks';
+import { chunks, inList, insertChunks } from '../database/statement-chunks';
 import { dialectOfSource, num, onConflictIgnore, placeholders } from './db-values';
 import { toDbTime } from '../database/db-time';
 import { GroupCommit } from '../database/group-commit';
@@ -148,7 +148,7 @@ export class ArchiveService {
     const rows: Array<{ id: unknown; entry_key: string; event_id: string; content_deleted_at: unknown }> =
       await em.query(
         `SELECT id, entry_key, event_id, content_deleted_at FROM backup_messages
-         WHERE entry_key IN (${keys.map(() => '?').join(', ')})`,
+         WHERE entry_key IN ${inList(keys.length)}`,
         keys,
       );
     const byKey = new Map(rows.map((r) => [r.entry_key, r]));
@@ -219,7 +219,7 @@ export class ArchiveService {
       for (const termChunk of chunks(indexTerms(m.search), 500)) {
         await em.query(
           `DELETE FROM backup_message_terms
-           WHERE channel_key = ? AND term IN (${termChunk.map(() => '?').join(', ')}) AND ts = ? AND message_pk = ?`,
+           WHERE channel_key = ? AND term IN ${inList(termChunk.length)} AND ts = ? AND message_pk = ?`,
           [key, ...termChunk, m.ts, m.id],
         );
       }

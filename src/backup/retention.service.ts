@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { ChannelsService } from '../channels/channels.service';
 import { ArchiveService } from './archive.service';
 import { num } from './db-values';
+import { inList } from '../database/statement-chunks';
 import { MediaLock } from './media/media-lock';
 import { MEDIA_STORE, MediaStore } from './media/media-store';
 
@@ -94,10 +95,10 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
           channelId,
           rows.map((r) => ({ id: num(r.id), ts: num(r.ts), search: r.search_text })),
         );
-        const marks = ids.map(() => '?').join(', ');
-        await em.query(`DELETE FROM backup_index_queue WHERE message_pk IN (${marks})`, ids);
-        await em.query(`DELETE FROM backup_media WHERE message_pk IN (${marks})`, ids);
-        await em.query(`DELETE FROM backup_messages WHERE id IN (${marks})`, ids);
+        const marks = inList(ids.length);
+        await em.query(`DELETE FROM backup_index_queue WHERE message_pk IN ${marks}`, ids);
+        await em.query(`DELETE FROM backup_media WHERE message_pk IN ${marks}`, ids);
+        await em.query(`DELETE FROM backup_messages WHERE id IN ${marks}`, ids);
       });
       deleted += rows.length;
       if (rows.length < DELETE_BATCH) return deleted;
@@ -112,7 +113,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
       const flush = async () => {
         if (batch.length === 0) return;
         const used: Array<{ sha256: string }> = await this.ds.query(
-          `SELECT DISTINCT sha256 FROM backup_media WHERE sha256 IN (${batch.map(() => '?').join(', ')})`,
+          `SELECT DISTINCT sha256 FROM backup_media WHERE sha256 IN ${inList(batch.length)}`,
           batch,
         );
         const referenced = new Set(used.map((u) => u.sha256));

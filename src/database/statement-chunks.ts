@@ -30,3 +30,8 @@ function statementChunks<T>(items: readonly T[], max: number): T[][] {
 export function insertChunks<T>(dialect: Dialect, items: readonly T[], max: number): T[][] {
   return dialect === 'sqlite' ? statementChunks(items, max) : chunks(items, max);
 }
+
+/** `(?, ?, …)`: the placeholders of an IN list of `count` values. */
+export function inList(count: number): string {
+  return `(${new Array(count).fill('?').join(', ')})`;
+}

@@ -1,4 +1,4 @@
-import { chunks } from '../database/statement-chunks';
+import { chunks, inList } from '../database/statement-chunks';
 
 /** What processing recorded about an inbox row: the fields set are the ones to write. */
 export interface StateChange {
@@ -163,7 +163,7 @@ export function statementsFor(
   }
   for (const { shape, handlers, ids, at } of groups.values()) {
     for (const chunk of chunks(ids, IDS_PER_STATEMENT)) {
-      const inIds = `id IN (${chunk.map(() => '?').join(', ')})`;
+      const inIds = `id IN ${inList(chunk.length)}`;
       statements.push(
         shape === 'done'
           ? {

@@ -6,7 +6,7 @@ import { Dialect, dialectOf } from '../database/columns';
 import { fromDbTime, toDbTime } from '../database/db-time';
 import { GroupCommit } from '../database/group-commit';
 import { sqliteExclusive } from '../database/sqlite-serializer';
-import { chunks } from '../database/statement-chunks';
+import { chunks, inList } from '../database/statement-chunks';
 import { InboxStateBuffer, StateChange, statementsFor } from './inbox-state-buffer';
 import type { IncomingEvent } from './webhook-body';
 
@@ -114,7 +114,7 @@ export class InboxStore {
       const known = new Set<string>();
       for (const chunk of chunks(ids, MYSQL_INSERT_CHUNK)) {
         const rows = (await em.query(
-          `SELECT webhook_event_id FROM webhook_events WHERE webhook_event_id IN (${chunk.map(() => '?').join(', ')})`,
+          `SELECT webhook_event_id FROM webhook_events WHERE webhook_event_id IN ${inList(chunk.length)}`,
           chunk,
         )) as Array<{ webhook_event_id: string }>;
         for (const r of rows) known.add(r.webhook_event_id);

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Dialect } from '../../database/columns';
-import { insertChunks } from '../../database/statement-chunks';
+import { inList, insertChunks } from '../../database/statement-chunks';
 import { dialectOfSource, num, onConflictIgnore, placeholders } from '../db-values';
 import { channelKey, indexTerms } from './terms';
 
@@ -97,7 +97,7 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
       // this transaction, and then deletes the terms it wrote, or this reads what they left.
       const messages: Array<{ id: unknown; channel_id: string; ts: unknown; search_text: string | null }> =
         await em.query(
-          `SELECT id, channel_id, ts, search_text FROM backup_messages WHERE id IN (${pks.map(() => '?').join(', ')})
+          `SELECT id, channel_id, ts, search_text FROM backup_messages WHERE id IN ${inList(pks.length)}
            ${this.dialect === 'mysql' ? 'FOR UPDATE' : ''}`,
           pks,
         );
@@ -124,10 +124,7 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
         await em.query('DELETE FROM backup_index_queue WHERE message_pk <= ?', [pks[pks.length - 1]]);
       } else {
         // Concurrent archive transactions may commit a lower pk later: delete only what was read.
-        await em.query(
-          `DELETE FROM backup_index_queue WHERE message_pk IN (${pks.map(() => '?').join(', ')})`,
-          pks,
-        );
+        await em.query(`DELETE FROM backup_index_queue WHERE message_pk IN ${inList(pks.length)}`, pks);
       }
       return pks.length;
     });
