@@ -246,7 +246,7 @@ describe('backup: archiving and reading the timeline', () => {
     expect((await messages(groupId, { q: '秘密' })).map((m) => m.messageId)).toEqual([kept.message.id]);
   });
 
-  it('flags a message unsent in the same webhook as the message', async () => {
+  it('flags a message unsent in the same webhook, while its own write may still be gathering', async () => {
     const groupId = await newGroup();
     const message = makeTextEvent({ groupId, userId: alice.userId, text: '馬上收回 at once' });
     const unsend = {

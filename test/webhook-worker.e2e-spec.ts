@@ -4,6 +4,7 @@ import { MembersService } from '../src/members/members.service';
 import { DataSource } from 'typeorm';
 import { EventDispatcher } from '../src/webhook/event-dispatcher';
 import { InboxEvent } from '../src/webhook/inbox-event.entity';
+import { InboxStore } from '../src/webhook/inbox.store';
 import { makeJoinEvent, makeTextEvent, randomGroupId, randomUserId } from './fake-line/events';
 import { FakeLine, FakeUser } from './fake-line/fake-line';
 import { postWebhook } from './fake-line/webhook';
@@ -368,5 +369,86 @@ describe('inbox worker: shutdown and crashes', () => {
     const d2 = second.app.get(DataSource);
     await waitFor(async () => (await queued(d2)) === 0, { what: 'the queue to be resumed' });
     expect(await termsOf(d2)).toBe(indexed);
+  });
+});
+
+describe('inbox worker: handlers whose writes commit behind', () => {
+  let fake: FakeLine;
+  let t: TestApp;
+  const runs = new Map<string, number>();
+  const commits = new Map<string, { resolve: () => void; reject: (err: Error) => void }>();
+  let commitNowCalls = 0;
+  const count = (key: string) => runs.set(key, (runs.get(key) ?? 0) + 1);
+  const stateOf = async (eventId: string) => (await inboxRows(t)).find((r) => r.webhookEventId === eventId)!;
+
+  beforeAll(async () => {
+    fake = await FakeLine.start();
+    t = await createTestApp({
+      lineBaseUrl: fake.url,
+      env: { WEBHOOK_REORDER_WINDOW_MS: '0', WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_RETRY_MAX_MS: '100' },
+    });
+    const d = t.app.get(EventDispatcher);
+    d.on(
+      'message',
+      'test.queued',
+      async (event) => {
+        const text = textOf(event);
+        count(`queued ${text}`);
+        const durable = new Promise<void>((resolve, reject) => commits.set(text, { resolve, reject }));
+        return { durable, commitNow: () => commitNowCalls++ };
+      },
+      55,
+    );
+    d.on('message', 'test.after', async (event) => void count(`after ${textOf(event)}`), 60);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.stop();
+  });
+
+  it('records the event done only once its write commits, while the chat goes on meanwhile', async () => {
+    const groupId = randomGroupId();
+    const base = Date.now() - 1000;
+    const first = makeTextEvent({ text: 'w1', groupId, timestamp: base });
+    const second = makeTextEvent({ text: 'w2', groupId, timestamp: base + 1 });
+    await postWebhook(t, [first, second]).expect(200);
+    // Both ran before either write committed, in order, and the worker asked for the commit.
+    await waitFor(() => runs.get('after w2') === 1);
+    expect(runs.get('after w1')).toBe(1);
+    await waitFor(() => commitNowCalls > 0);
+    await t.app.get(InboxStore).flush();
+    expect((await stateOf(first.webhookEventId)).state).toBe('pending');
+
+    commits.get('w1')!.resolve();
+    await waitFor(async () => {
+      await t.app.get(InboxStore).flush();
+      return (await stateOf(first.webhookEventId)).state === 'done';
+    });
+    // In the order they finished: the queued write last.
+    expect((await stateOf(first.webhookEventId)).completedHandlers.filter(mine)).toEqual([
+      'channels.message',
+      'test.after',
+      'test.queued',
+    ]);
+    expect((await stateOf(second.webhookEventId)).state).toBe('pending');
+
+    commits.get('w2')!.resolve();
+    await waitForInboxDrained(t);
+    // Nothing ran twice while the writes were pending.
+    for (const key of ['queued w1', 'after w1', 'queued w2', 'after w2']) expect(runs.get(key)).toBe(1);
+  });
+
+  it('retries only the handler whose write failed to commit', async () => {
+    const groupId = randomGroupId();
+    const event = makeTextEvent({ text: 'w3', groupId });
+    await postWebhook(t, [event]).expect(200);
+    await waitFor(() => runs.get('after w3') === 1);
+    commits.get('w3')!.reject(new Error('disk full'));
+    await waitFor(() => runs.get('queued w3') === 2);
+    commits.get('w3')!.resolve();
+    await waitForInboxDrained(t);
+    const row = await stateOf(event.webhookEventId);
+    expect(row).toMatchObject({ state: 'done', attempts: 1, lastError: 'Error: disk full' });
+    expect(runs.get('after w3')).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { webhook } from '@line/bot-sdk';
 import { ChannelsService } from '../channels/channels.service';
-import { EventContext, EventDispatcher } from '../webhook/event-dispatcher';
+import { EventContext, EventDispatcher, PendingWrite } from '../webhook/event-dispatcher';
 import { ArchiveEntry, entryFromMessage, entryFromSystemEvent } from './archive-entry';
 import { ArchiveService } from './archive.service';
 import { MediaFetcher } from './media/media-fetcher.service';
@@ -33,30 +33,40 @@ export class ArchiveHandler implements OnModuleInit {
     }
   }
 
-  private async onMessage(event: webhook.MessageEvent, ctx: EventContext): Promise<void> {
+  private async onMessage(event: webhook.MessageEvent, ctx: EventContext): Promise<void | PendingWrite> {
     if (!ctx.channelId || !event.message?.id) return;
-    await this.store(entryFromMessage(event, { ...ctx, channelId: ctx.channelId }));
+    return this.store(entryFromMessage(event, { ...ctx, channelId: ctx.channelId }));
   }
 
   private async onSystem(
     event: webhook.JoinEvent | webhook.LeaveEvent | webhook.MemberJoinedEvent | webhook.MemberLeftEvent,
     ctx: EventContext,
-  ): Promise<void> {
+  ): Promise<void | PendingWrite> {
     if (!ctx.channelId) return;
-    await this.store(entryFromSystemEvent(event, { ...ctx, channelId: ctx.channelId }));
+    return this.store(entryFromSystemEvent(event, { ...ctx, channelId: ctx.channelId }));
   }
 
-  private async store(entry: ArchiveEntry): Promise<void> {
+  /**
+   * Queues the entry and, where the archive commits behind (SQLite), answers at once: the archive
+   * commits it with the entries of the events that follow (the chat's next messages included), and
+   * the inbox counts this handler done only once that commit is made.
+   */
+  private async store(entry: ArchiveEntry): Promise<PendingWrite | void> {
     const config = await this.channels.configForEvent(entry.channelId);
     if (!config.backup.enabled) return;
-    const result = await this.archive.archiveOne(entry);
-    if (result.mediaQueued > 0) this.fetcher.wake();
+    const durable = this.archive.archiveOne(entry).then((result) => {
+      if (result.mediaQueued > 0) this.fetcher.wake();
+    });
+    if (!this.archive.commitsBehind) return void (await durable);
+    return { durable, commitNow: () => this.archive.commitNow() };
   }
 
   /** Unsend is honoured even with backup off: it can only flag or delete what was stored earlier. */
   private async onUnsend(event: webhook.UnsendEvent, ctx: EventContext): Promise<void> {
     if (!ctx.channelId) return;
     const config = await this.channels.configForEvent(ctx.channelId);
+    // The message may still be queued for the archive, in a batch with earlier events.
+    await this.archive.settle();
     const found = await this.archive.markUnsent(
       ctx.channelId,
       event.unsend.messageId,

@@ -45,10 +45,12 @@ export interface AuthSettings {
 
 /**
  * Chats processed at once, by database (see the README's benchmark). SQLite work is synchronous on
- * this process's one thread: more chats only buy larger group commits, and take time from
- * answering webhooks. MySQL waits on round trips and commits: more chats keep it busy.
+ * this process's one thread, and the archive commits behind the worker there, so each running chat
+ * does an event per turn of the event loop: every chat more is time taken from answering webhooks
+ * (5 answered a third more webhooks than 10, and drained as fast). MySQL waits on round trips and
+ * commits: more chats keep it busy.
  */
-const DEFAULT_CONCURRENCY = { sqlite: 24, mysql: 32 } as const;
+const DEFAULT_CONCURRENCY = { sqlite: 5, mysql: 32 } as const;
 
 /** The webhook inbox worker (src/webhook/). */
 export interface WebhookSettings {

@@ -57,3 +57,90 @@ describe('GroupCommit under a slow write', () => {
     expect(batches).toEqual([[1], [2, 3, 4]]);
   });
 });
+
+describe('GroupCommit gathering for a while', () => {
+  it('gathers items submitted over several turns into one batch, until maxItems', async () => {
+    const batches: number[][] = [];
+    const commit = new GroupCommit<number, number>(
+      async (items) => {
+        batches.push(items);
+        return items;
+      },
+      { gatherMs: 30, maxItems: 5 },
+    );
+    const turn = () => new Promise((r) => setImmediate(r));
+    const first = [commit.submit(1)];
+    await turn();
+    first.push(commit.submit(2));
+    await turn();
+    expect(batches).toEqual([]);
+    expect(await Promise.all(first)).toEqual([1, 2]);
+    expect(batches).toEqual([[1, 2]]);
+    const full = [3, 4, 5, 6, 7].map((n) => commit.submit(n));
+    await turn();
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4, 5, 6, 7],
+    ]);
+    await Promise.all(full);
+  });
+
+  it('writeNow() ends the gathering: what is queued is written at the end of the turn', async () => {
+    const batches: number[][] = [];
+    const commit = new GroupCommit<number, number>(
+      async (items) => {
+        batches.push(items);
+        return items;
+      },
+      { gatherMs: 60_000 },
+    );
+    const items = [commit.submit(1), commit.submit(2)];
+    commit.writeNow();
+    commit.writeNow();
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1, 2]]);
+    expect(await Promise.all(items)).toEqual([1, 2]);
+    commit.writeNow(); // nothing queued: no empty batch
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1, 2]]);
+  });
+
+  it('settle() writes what is queued now instead of waiting, and resolves once it is written', async () => {
+    const batches: number[][] = [];
+    const commit = new GroupCommit<number, number>(
+      async (items) => {
+        batches.push(items);
+        return items;
+      },
+      { gatherMs: 60_000 },
+    );
+    const item = commit.submit(1);
+    await commit.settle();
+    expect(batches).toEqual([[1]]);
+    expect(await item).toBe(1);
+    await commit.settle(); // nothing queued: resolves at once
+  });
+
+  it('settle() also waits for a batch being written and for items queued behind it', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const commit = new GroupCommit<number, number>(
+      async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await new Promise<void>((r) => (release = r));
+        return items;
+      },
+      { gatherMs: 60_000, maxItems: 1 },
+    );
+    void commit.submit(1);
+    await new Promise((r) => setImmediate(r));
+    void commit.submit(2).catch(() => undefined);
+    let settled = false;
+    const settling = commit.settle().then(() => (settled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    release();
+    await settling;
+    expect(batches).toEqual([[1], [2]]);
+  });
+});

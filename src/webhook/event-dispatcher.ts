@@ -23,7 +23,18 @@ export interface EventContext {
   isRedelivery: boolean;
 }
 
-export type EventHandlerFn<E = webhook.Event> = (event: E, ctx: EventContext) => Promise<void>;
+/**
+ * What a handler answers when its write is queued but not yet committed (the archive gathers the
+ * writes of many events into one transaction). The event counts as handled only once `durable`
+ * resolves; meanwhile the next handlers, and the chat's next events, go on.
+ */
+export interface PendingWrite {
+  readonly durable: Promise<unknown>;
+  /** Someone waits for `durable`: stop gathering and commit now. */
+  commitNow(): void;
+}
+
+export type EventHandlerFn<E = webhook.Event> = (event: E, ctx: EventContext) => Promise<void | PendingWrite>;
 
 interface Registration {
   name: string;
@@ -64,19 +75,22 @@ export class EventDispatcher {
 
   /**
    * Runs every matching handler not in `completed`, in order, and reports each success through
-   * `onDone` before the next starts. The first failure stops the run and is thrown: what follows
-   * may depend on it, and the retry resumes from there.
+   * `onDone` before the next starts, or, for a handler that answers a PendingWrite, through
+   * `onPending`. The first failure stops the run and is thrown: what follows may depend on it, and
+   * the retry resumes from there.
    */
   async dispatch(
     event: webhook.Event,
     ctx: EventContext,
     completed: ReadonlySet<string>,
     onDone: (name: string) => Promise<void>,
+    onPending: (name: string, write: PendingWrite) => void,
   ): Promise<void> {
     for (const r of this.registrations) {
       if ((r.type !== event.type && r.type !== '*') || completed.has(r.name)) continue;
+      let pending: void | PendingWrite;
       try {
-        await r.handle(event as never, ctx);
+        pending = await r.handle(event as never, ctx);
       } catch (err) {
         this.logger.warn(
           { webhookEventId: ctx.webhookEventId, handler: r.name, err: errorSummary(err) },
@@ -84,7 +98,8 @@ export class EventDispatcher {
         );
         throw err;
       }
-      await onDone(r.name);
+      if (pending) onPending(r.name, pending);
+      else await onDone(r.name);
     }
   }
 }

@@ -2,17 +2,29 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { webhook } from '@line/bot-sdk';
 import type { Settings, WebhookSettings } from '../config/settings';
-import { EventDispatcher } from './event-dispatcher';
+import { EventDispatcher, PendingWrite } from './event-dispatcher';
 import { PendingEvent, InboxStore } from './inbox.store';
 import { errorSummary, retryDelayMs } from './inbox-retry';
 import { eventContextOf } from './webhook-body';
 
 export type RunOutcome = 'done' | 'retry' | 'failed';
 
+/** A row whose handlers have run but some of whose writes are still being committed. */
+export interface Settling {
+  /** Resolves (never rejects) once the outcome is recorded. */
+  settled: Promise<RunOutcome>;
+  /** Asks those writes to commit now, for a caller about to wait for them. */
+  commitNow(): void;
+}
+
+/** A handler's queued write, with a promise that answers its failure instead of rejecting. */
+type Committing = [handler: string, failure: Promise<{ err: unknown } | undefined>, write: PendingWrite];
+
 /**
  * Processes one inbox row, whoever schedules it: dispatches the event to the handlers that have not
  * finished yet, records each one that does, and records the outcome (done, a retry with backoff,
- * or failed once attempts are used up).
+ * or failed once attempts are used up). A handler whose write is still queued counts as finished
+ * only once it is committed: until then the row stays pending, so a crash runs it again.
  */
 @Injectable()
 export class InboxEventRunner {
@@ -27,20 +39,68 @@ export class InboxEventRunner {
     this.settings = config.get('webhook', { infer: true });
   }
 
-  async run(row: PendingEvent): Promise<RunOutcome> {
+  async run(row: PendingEvent): Promise<RunOutcome | Settling> {
     const event = row.payload as unknown as webhook.Event;
     const ctx = eventContextOf(row.payload, row);
     const completed = new Set(row.completedHandlers);
+    const committing: Committing[] = [];
     try {
-      await this.dispatcher.dispatch(event, ctx, completed, async (name) => {
-        completed.add(name);
-        this.store.saveProgress(row.id, [...completed]);
-      });
+      await this.dispatcher.dispatch(
+        event,
+        ctx,
+        completed,
+        async (name) => {
+          completed.add(name);
+          this.store.saveProgress(row.id, [...completed]);
+        },
+        (name, write) => {
+          // Caught at once: a rejection must not go unhandled while later handlers run.
+          committing.push([
+            name,
+            write.durable.then(
+              () => undefined,
+              (err: unknown) => ({ err }),
+            ),
+            write,
+          ]);
+        },
+      );
     } catch (err) {
+      for (const [, , write] of committing) write.commitNow();
+      await this.committed(committing, completed);
       return this.recordFailure(row, [...completed], err);
     }
+    if (committing.length === 0) {
+      this.store.markDone(row.id, [...completed], new Date());
+      return 'done';
+    }
+    return {
+      settled: this.finish(row, committing, completed),
+      commitNow: () => committing.forEach(([, , write]) => write.commitNow()),
+    };
+  }
+
+  private async finish(
+    row: PendingEvent,
+    committing: Committing[],
+    completed: Set<string>,
+  ): Promise<RunOutcome> {
+    const failure = await this.committed(committing, completed);
+    if (failure) return this.recordFailure(row, [...completed], failure.err);
     this.store.markDone(row.id, [...completed], new Date());
     return 'done';
+  }
+
+  /** Waits for every queued write; adds those committed to `completed`; answers the first failure. */
+  private async committed(
+    committing: Committing[],
+    completed: Set<string>,
+  ): Promise<{ err: unknown } | undefined> {
+    const failures = await Promise.all(committing.map(([, failure]) => failure));
+    committing.forEach(([name], i) => {
+      if (!failures[i]) completed.add(name);
+    });
+    return failures.find((f) => f !== undefined);
   }
 
   private recordFailure(row: PendingEvent, completed: string[], err: unknown): RunOutcome {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Settings, WebhookSettings } from '../config/settings';
-import { InboxEventRunner } from './inbox-event-runner';
+import { InboxEventRunner, RunOutcome, Settling } from './inbox-event-runner';
 import { InboxProcessor } from './inbox-processor';
 import { InboxStore } from './inbox.store';
 
@@ -39,6 +39,9 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
   private readonly waiting = new Map<ChatKey, number>();
   /** Bumped by every notify of a chat, so a runner sees rows that arrived after it read its batch. */
   private readonly generation = new Map<ChatKey, number>();
+  /** Rows of each chat that ran but whose writes are still being committed. */
+  private readonly settling = new Map<ChatKey, Map<Promise<void>, Settling>>();
+  /** Chat turns and settling rows: shutdown waits for both. */
   private readonly inFlight = new Set<Promise<void>>();
   private started = false;
   private stopping = false;
@@ -103,7 +106,11 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     const grace = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.settings.shutdownGraceMs);
     });
-    const outcome = await Promise.race([Promise.allSettled([...this.inFlight]), grace]);
+    // A turn that ends leaves rows settling behind it: wait for those too.
+    const drained = (async () => {
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    })();
+    const outcome = await Promise.race([drained, grace]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
       this.logger.warn(
@@ -119,8 +126,8 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     this.scanning = true;
     try {
       const now = Date.now();
-      // Every slot is busy and chats wait for one: reading every pending row (50 to 160 ms of the
-      // event loop with a large backlog) would find nothing the worker could start sooner.
+      // Chats wait for a free slot already: the worker is saturated, and reading every pending
+      // row (tens of milliseconds with a large backlog) would find nothing it could start sooner.
       const saturated = this.running.size >= this.settings.concurrency && this.ready.size > 0;
       for (const { channelId, dueAt } of saturated ? [] : await this.store.chatsWithPending()) {
         const key = keyOf(channelId);
@@ -170,6 +177,10 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     let processed = 0;
     try {
       while (!this.stopping && processed < TURN) {
+        // Rows still settling are pending in the table: reading the head before they settle would
+        // run them again.
+        await this.settled(key);
+        if (this.stopping) return;
         const generation = this.generation.get(key);
         const rows = await this.store.headOf(channelOf(key), BATCH);
         if (rows.length === 0) return;
@@ -179,7 +190,8 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
           if (this.generation.get(key) !== generation) break;
           const due = row.nextAttemptAt.getTime();
           if (due > Date.now()) return this.waitUntil(key, due);
-          const outcome = await this.runner.run(row);
+          const result = await this.runner.run(row);
+          const outcome = typeof result === 'string' ? result : this.track(key, result);
           processed++;
           // SQLite calls complete synchronously: without this, a turn would hold the event loop
           // and webhooks would wait for their answer behind it.
@@ -195,6 +207,37 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
         this.waitUntil(key, Date.now() + this.settings.retryBaseMs);
       }
     }
+  }
+
+  /** Keeps a settling row in view; a retry it settles on wakes its chat to wait for the backoff. */
+  private track(key: ChatKey, settling: Settling): 'settling' {
+    const chat = this.settling.get(key) ?? new Map<Promise<void>, Settling>();
+    this.settling.set(key, chat);
+    const tracked: Promise<void> = settling.settled
+      .then((outcome: RunOutcome) => {
+        if (outcome !== 'retry' || this.stopping) return;
+        this.ready.add(key);
+        this.schedulePump();
+      })
+      .catch((err: unknown) => {
+        // Recording the outcome failed: the row is still pending and runs again.
+        this.logger.error({ channelId: channelOf(key), err }, 'Recording an event outcome failed');
+      })
+      .finally(() => {
+        chat.delete(tracked);
+        if (chat.size === 0 && this.settling.get(key) === chat) this.settling.delete(key);
+        this.inFlight.delete(tracked);
+      });
+    chat.set(tracked, settling);
+    this.inFlight.add(tracked);
+    return 'settling';
+  }
+
+  private async settled(key: ChatKey): Promise<void> {
+    const chat = this.settling.get(key);
+    if (!chat) return;
+    for (const settling of chat.values()) settling.commitNow();
+    await Promise.all([...chat.keys()]);
   }
 
   private waitUntil(key: ChatKey, due: number): void {
