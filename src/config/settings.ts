@@ -56,7 +56,10 @@ const DEFAULT_CONCURRENCY = { sqlite: 5, mysql: 32 } as const;
 export interface WebhookSettings {
   /** Off: events are stored and answered 200 but not processed until a process with it on starts. */
   workerEnabled: boolean;
-  /** How many chats are processed at the same time (events of one chat are always one at a time). */
+  /**
+   * How many chats are processed at the same time (events of one chat are always one at a time); on
+   * SQLite, chats waiting on LINE do not count (see inbox-worker.service.ts).
+   */
   concurrency: number;
   /** Attempts of one event before it is marked failed and its chat goes on. */
   maxAttempts: number;
