@@ -144,6 +144,9 @@ describe('inbox worker: order, retries, concurrency', () => {
       [doomed.webhookEventId, 'failed', 3],
     ]);
     expect(rows[1].lastError).toBe('Error: boom doomed');
+    // A failed event keeps what LINE sent, for whoever looks into it; a processed one does not.
+    expect((rows[1].payload as { message: { text: string } }).message.text).toBe('doomed');
+    expect(rows[0].payload).toEqual({});
     expect(rows[1].completedHandlers.filter(mine)).toEqual(['channels.message', 'test.before']);
   });
 

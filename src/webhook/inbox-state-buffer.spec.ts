@@ -129,6 +129,21 @@ describe('statementsFor', () => {
     expect(statements[1].sql).toBe('UPDATE webhook_events SET completed_handlers = ? WHERE id IN (?, ?)');
   });
 
+  it('clears the payload of finished rows only, in every shape', () => {
+    const clears = (s: { sql: string }) => s.sql.includes("payload = '{}'");
+    for (const grouped of [false, true]) {
+      const statements = statementsFor(changes(), iso, grouped);
+      expect(statements.filter((s) => s.params.includes('failed')).map(clears)).toEqual([false]);
+      expect(statements.filter((s) => !s.params.includes('failed')).every(clears)).toBe(true);
+    }
+    const doneAfterRetry = new Map([
+      [5, { state: 'done' as const, completedHandlers: ['a'], attempts: 2, processedAt: at }],
+    ]);
+    expect(statementsFor(doneAfterRetry, iso, false).map(clears)).toEqual([true]);
+    const progress = new Map([[6, { state: 'pending' as const, completedHandlers: ['a'] }]]);
+    expect(statementsFor(progress, iso, true).map(clears)).toEqual([false]);
+  });
+
   it('groups plain outcomes by their handlers when each statement is a round trip (MySQL)', () => {
     const statements = statementsFor(changes(), iso, true);
     expect(statements).toHaveLength(3);

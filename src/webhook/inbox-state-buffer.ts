@@ -28,12 +28,18 @@ const plainShape = (c: StateChange): 'progress' | 'done' | null =>
         ? 'done'
         : null;
 
-const ONE_ROW =
+/**
+ * A finished event's payload is cleared: the row stays for deduplication until the retention
+ * period ends, but what the message said is kept only by the archive, so that backup off,
+ * `keepUnsent` off and the archive's retention hold for it too. Failed events keep theirs. The
+ * row shrinks instead of growing, so on SQLite the update stays in its page.
+ */
+const CLEARED = ", payload = '{}'";
+const oneRow = (done: boolean) =>
   'UPDATE webhook_events SET state = ?, completed_handlers = ?, attempts = COALESCE(?, attempts), ' +
   'last_error = COALESCE(?, last_error), next_attempt_at = COALESCE(?, next_attempt_at), ' +
-  'processed_at = COALESCE(?, processed_at) WHERE id = ?';
-const DONE_ROW =
-  "UPDATE webhook_events SET state = 'done', completed_handlers = ?, processed_at = ? WHERE id = ?";
+  `processed_at = COALESCE(?, processed_at)${done ? CLEARED : ''} WHERE id = ?`;
+const DONE_ROW = `UPDATE webhook_events SET state = 'done', completed_handlers = ?, processed_at = ?${CLEARED} WHERE id = ?`;
 const IDS_PER_STATEMENT = 500;
 
 /**
@@ -148,7 +154,7 @@ export function statementsFor(
     } else {
       const at = (d?: Date) => (d ? toDb(d) : null);
       statements.push({
-        sql: ONE_ROW,
+        sql: oneRow(c.state === 'done'),
         params: [
           c.state,
           handlers,
@@ -167,7 +173,7 @@ export function statementsFor(
       statements.push(
         shape === 'done'
           ? {
-              sql: `UPDATE webhook_events SET state = 'done', completed_handlers = ?, processed_at = ? WHERE ${inIds}`,
+              sql: `UPDATE webhook_events SET state = 'done', completed_handlers = ?, processed_at = ?${CLEARED} WHERE ${inIds}`,
               params: [handlers, toDb(at!), ...chunk],
             }
           : {
