@@ -17,13 +17,13 @@ const TURN = 100;
 const PRUNE_EVERY_MS = 3600_000;
 /**
  * On SQLite, where the database work of an event is synchronous, an event still running after this
- * long is waiting on LINE (a profile, a member list, retries after a 429): its chat stops counting
- * against `concurrency`, so that a slow LINE does not hold up the chats behind it; at most
- * MAX_WAITING such chats beyond `concurrency`. On MySQL a long event may be waiting for the
+ * long is stalled, waiting on LINE (a profile, a member list, retries after a 429): its chat stops
+ * counting against `concurrency`, so that a slow LINE does not hold up the chats behind it; at most
+ * MAX_STALLED such chats beyond `concurrency`. On MySQL a long event may be waiting for the
  * connection pool, where more chats would only queue in front of the webhooks' inserts.
  */
-const WAITING_AFTER_MS = 100;
-const MAX_WAITING = 32;
+const STALLED_AFTER_MS = 100;
+const MAX_STALLED = 32;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -46,7 +46,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
   private readonly running = new Set<ChatKey>();
   /** When the event each running chat is processing started. */
   private readonly eventStartedAt = new Map<ChatKey, number>();
-  private waitingTimer?: NodeJS.Timeout;
+  private stalledTimer?: NodeJS.Timeout;
   /** Chats whose head is not due yet, and when it is. */
   private readonly waiting = new Map<ChatKey, number>();
   /** Bumped by every notify of a chat, so a runner sees rows that arrived after it read its batch. */
@@ -63,7 +63,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
   private pumpScheduled = false;
   private scanning = false;
   private lastPrune = 0;
-  private readonly maxWaiting: number;
+  private readonly maxStalled: number;
 
   constructor(
     private readonly store: InboxStore,
@@ -71,7 +71,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     config: ConfigService<Settings, true>,
   ) {
     this.settings = config.get('webhook', { infer: true });
-    this.maxWaiting = config.get('database', { infer: true }).type === 'sqlite' ? MAX_WAITING : 0;
+    this.maxStalled = config.get('database', { infer: true }).type === 'sqlite' ? MAX_STALLED : 0;
   }
 
   /** After every module's onModuleInit: all handlers are registered before the first event runs. */
@@ -103,7 +103,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     this.stopping = true;
     clearInterval(this.pollTimer);
     clearTimeout(this.wakeTimer);
-    clearTimeout(this.waitingTimer);
+    clearTimeout(this.stalledTimer);
     await this.finishInFlight();
     try {
       await this.store.flush();
@@ -141,8 +141,8 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     this.scanning = true;
     try {
       const now = Date.now();
-      // Chats wait for a free slot already: the worker is saturated, and reading every pending
-      // row (tens of milliseconds with a large backlog) would find nothing it could start sooner.
+      // Every slot is busy and chats wait for one: reading every pending row (50 to 160 ms of the
+      // event loop with a large backlog) would find nothing the worker could start sooner.
       const saturated = !this.hasSlot() && this.ready.size > 0;
       for (const { channelId, dueAt } of saturated ? [] : await this.store.chatsWithPending()) {
         const key = keyOf(channelId);
@@ -175,7 +175,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
   private pump(): void {
     for (const key of this.ready) {
       if (this.stopping) return;
-      if (!this.hasSlot()) return this.pumpWhenWaiting();
+      if (!this.hasSlot()) return this.pumpWhenStalled();
       if (this.running.has(key)) continue; // stays ready: runs again when the current turn ends
       this.ready.delete(key);
       this.running.add(key);
@@ -191,21 +191,21 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
   /** Whether another chat may start: fewer than `concurrency` chats run without waiting on LINE. */
   private hasSlot(): boolean {
     if (this.running.size < this.settings.concurrency) return true;
-    if (this.running.size >= this.settings.concurrency + this.maxWaiting) return false;
-    const waitingSince = Date.now() - WAITING_AFTER_MS;
-    let waiting = 0;
-    for (const started of this.eventStartedAt.values()) if (started <= waitingSince) waiting++;
-    return this.running.size - waiting < this.settings.concurrency;
+    if (this.running.size >= this.settings.concurrency + this.maxStalled) return false;
+    const stalledSince = Date.now() - STALLED_AFTER_MS;
+    let stalled = 0;
+    for (const started of this.eventStartedAt.values()) if (started <= stalledSince) stalled++;
+    return this.running.size - stalled < this.settings.concurrency;
   }
 
-  /** Every slot is taken and chats wait for one: look again once a running event may count as waiting. */
-  private pumpWhenWaiting(): void {
-    if (this.waitingTimer || this.ready.size === 0) return;
-    this.waitingTimer = setTimeout(() => {
-      this.waitingTimer = undefined;
+  /** Every slot is taken and chats wait for one: look again once a running event may count as stalled. */
+  private pumpWhenStalled(): void {
+    if (this.stalledTimer || this.ready.size === 0) return;
+    this.stalledTimer = setTimeout(() => {
+      this.stalledTimer = undefined;
       this.pump();
-    }, WAITING_AFTER_MS);
-    this.waitingTimer.unref();
+    }, STALLED_AFTER_MS);
+    this.stalledTimer.unref();
   }
 
   /** One turn of a chat: its due events in order, until none is due or the turn is used up. */
