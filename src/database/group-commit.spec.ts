@@ -1,4 +1,4 @@
-import { GroupCommit } from './group-commit';
+import { GroupCommit, GroupCommitOptions } from './group-commit';
 
 describe('GroupCommit', () => {
   it('writes what is submitted in one turn as one batch, and answers each caller its own result', async () => {
@@ -59,15 +59,18 @@ describe('GroupCommit under a slow write', () => {
 });
 
 describe('GroupCommit gathering for a while', () => {
-  it('gathers items submitted over several turns into one batch, until maxItems', async () => {
+  /** A commit that records each batch it writes and answers the items themselves. */
+  const recording = (options: GroupCommitOptions) => {
     const batches: number[][] = [];
-    const commit = new GroupCommit<number, number>(
-      async (items) => {
-        batches.push(items);
-        return items;
-      },
-      { gatherMs: 30, maxItems: 5 },
-    );
+    const commit = new GroupCommit<number, number>(async (items) => {
+      batches.push(items);
+      return items;
+    }, options);
+    return { batches, commit };
+  };
+
+  it('gathers items submitted over several turns into one batch, until maxItems', async () => {
+    const { batches, commit } = recording({ gatherMs: 30, maxItems: 5 });
     const turn = () => new Promise((r) => setImmediate(r));
     const first = [commit.submit(1)];
     await turn();
@@ -86,14 +89,7 @@ describe('GroupCommit gathering for a while', () => {
   });
 
   it('writeNow() ends the gathering: what is queued is written at the end of the turn', async () => {
-    const batches: number[][] = [];
-    const commit = new GroupCommit<number, number>(
-      async (items) => {
-        batches.push(items);
-        return items;
-      },
-      { gatherMs: 60_000 },
-    );
+    const { batches, commit } = recording({ gatherMs: 60_000 });
     const items = [commit.submit(1), commit.submit(2)];
     commit.writeNow();
     commit.writeNow();
@@ -106,14 +102,7 @@ describe('GroupCommit gathering for a while', () => {
   });
 
   it('settle() writes what is queued now instead of waiting, and resolves once it is written', async () => {
-    const batches: number[][] = [];
-    const commit = new GroupCommit<number, number>(
-      async (items) => {
-        batches.push(items);
-        return items;
-      },
-      { gatherMs: 60_000 },
-    );
+    const { batches, commit } = recording({ gatherMs: 60_000 });
     const item = commit.submit(1);
     await commit.settle();
     expect(batches).toEqual([[1]]);
