@@ -37,6 +37,8 @@ export function dataSourceOptions(
       conn.pragma('synchronous = NORMAL');
       conn.pragma('busy_timeout = 5000');
       conn.pragma('foreign_keys = ON');
+      // The WAL grows past its usual size when a long read holds it: give the disk back afterwards.
+      conn.pragma('journal_size_limit = 67108864');
     },
   };
 }

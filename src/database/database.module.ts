@@ -5,6 +5,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { Settings } from '../config/settings';
 import { dataSourceOptions } from './data-source-options';
 import { serializeSqliteWork } from './sqlite-serializer';
+import { WalCheckpointer } from './wal-checkpointer';
 
 /** Migrations run at start-up, so `npm start` on an empty data directory needs no other step. */
 @Module({
@@ -26,5 +27,6 @@ import { serializeSqliteWork } from './sqlite-serializer';
       },
     }),
   ],
+  providers: [WalCheckpointer],
 })
 export class DatabaseModule {}

@@ -1,0 +1,82 @@
+import { statSync, unlinkSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Database from 'better-sqlite3';
+import { ArchiveDb, openArchiveDb } from '../../test/support/backup-db';
+import { WalCheckpointer } from './wal-checkpointer';
+
+/** 4 KB pages: 2,000 rows of 4 KB are about 2,000 pages, under the writer's own 10,000-page line. */
+const ROWS = 2000;
+
+describe('WAL checkpoint thread (SQLite)', () => {
+  let adb: ArchiveDb;
+  let checkpointer: WalCheckpointer;
+
+  beforeEach(async () => {
+    adb = await openArchiveDb('sqlite');
+    await adb.ds.query('CREATE TABLE filler (id INTEGER PRIMARY KEY, body BLOB)');
+    checkpointer = new WalCheckpointer(adb.ds);
+  });
+  afterEach(async () => {
+    await checkpointer.onModuleDestroy();
+    await adb.close();
+  });
+
+  const conn = () =>
+    (adb.ds.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
+  const file = () => adb.ds.options.database as string;
+  const autocheckpoint = () => conn().pragma('wal_autocheckpoint', { simple: true });
+  const fileMb = () => statSync(file()).size / 2 ** 20;
+  const fill = (from: number) => {
+    const insert = conn().prepare('INSERT INTO filler (id, body) VALUES (?, randomblob(4000))');
+    // Small transactions, as the app commits them.
+    for (let i = 0; i < ROWS; i += 50) {
+      conn().transaction(() => {
+        for (let j = i; j < i + 50; j++) insert.run(from + j);
+      })();
+    }
+  };
+  const until = async (what: () => boolean, ms = 10_000) => {
+    const deadline = Date.now() + ms;
+    while (!what() && Date.now() < deadline) await sleep(20);
+    return what();
+  };
+
+  it('copies the WAL into the database file itself, and the writer only past 10,000 pages', async () => {
+    checkpointer.onApplicationBootstrap();
+    expect(await until(() => autocheckpoint() === 10_000)).toBe(true);
+    const before = fileMb();
+    fill(0);
+    // ~8 MB committed, all of it in the WAL as far as the writer is concerned (under its line):
+    // only the thread can have put it into the file.
+    expect(await until(() => fileMb() - before > 7)).toBe(true);
+    expect(Number((await adb.ds.query('SELECT COUNT(*) AS n FROM filler'))[0].n)).toBe(ROWS);
+  });
+
+  it('leaves the file alone without the thread (the check above can fail)', async () => {
+    conn().pragma('wal_autocheckpoint = 10000');
+    const before = fileMb();
+    fill(0);
+    await sleep(500);
+    expect(fileMb() - before).toBeLessThan(1);
+  });
+
+  it('stops the thread on shutdown', async () => {
+    checkpointer.onApplicationBootstrap();
+    await until(() => autocheckpoint() === 10_000);
+    const worker = (checkpointer as unknown as { worker?: { threadId: number } }).worker;
+    expect(worker?.threadId).toBeGreaterThan(0);
+    await checkpointer.onModuleDestroy();
+    expect((checkpointer as unknown as { worker?: unknown }).worker).toBeUndefined();
+  });
+
+  it('gives checkpoints back to the writer when the thread cannot open the database', async () => {
+    // The app's connection keeps the unlinked file; the thread finds none.
+    for (const suffix of ['', '-wal', '-shm']) unlinkSync(file() + suffix);
+    checkpointer.onApplicationBootstrap();
+    expect(await until(() => (checkpointer as unknown as { worker?: unknown }).worker === undefined)).toBe(
+      true,
+    );
+    expect(autocheckpoint()).toBe(1000);
+    await adb.ds.query('INSERT INTO filler (id, body) VALUES (1, NULL)');
+  });
+});
