@@ -1,7 +1,7 @@
 import { statSync, unlinkSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type Database from 'better-sqlite3';
 import { ArchiveDb, openArchiveDb } from '../../test/support/backup-db';
+import { sqliteConnection } from './sqlite-connection';
 import { WalCheckpointer } from './wal-checkpointer';
 
 /** 4 KB pages: 2,000 rows of 4 KB are about 2,000 pages, under the writer's own 10,000-page line. */
@@ -21,8 +21,7 @@ describe('WAL checkpoint thread (SQLite)', () => {
     await adb.close();
   });
 
-  const conn = () =>
-    (adb.ds.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
+  const conn = () => sqliteConnection(adb.ds);
   const file = () => adb.ds.options.database as string;
   const autocheckpoint = () => conn().pragma('wal_autocheckpoint', { simple: true });
   const fileMb = () => statSync(file()).size / 2 ** 20;

@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
+import { sqliteConnection } from './sqlite-connection';
 
 /** SQLite's own default: the writer copies the WAL into the file once it holds this many pages. */
 const DEFAULT_AUTOCHECKPOINT = 1000;
@@ -67,7 +67,6 @@ export class WalCheckpointer implements OnApplicationBootstrap, OnModuleDestroy 
 
   private autocheckpoint(pages: number): void {
     if (!this.ds.isInitialized) return;
-    const conn = (this.ds.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
-    conn.pragma(`wal_autocheckpoint = ${pages}`);
+    sqliteConnection(this.ds).pragma(`wal_autocheckpoint = ${pages}`);
   }
 }

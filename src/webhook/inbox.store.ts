@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Dialect, dialectOf } from '../database/columns';
 import { fromDbTime, toDbTime } from '../database/db-time';
 import { GroupCommit } from '../database/group-commit';
+import { sqliteConnection } from '../database/sqlite-connection';
 import { sqliteExclusive } from '../database/sqlite-serializer';
 import { chunks, inList } from '../database/statement-chunks';
 import { InboxStateBuffer, StateChange, statementsFor } from './inbox-state-buffer';
@@ -306,8 +307,7 @@ export class InboxStore {
   }
 
   private sqlite(): Database.Database {
-    return (this.dataSource.driver as unknown as { databaseConnection: Database.Database })
-      .databaseConnection;
+    return sqliteConnection(this.dataSource);
   }
 
   /** Called inside a unit only. */
