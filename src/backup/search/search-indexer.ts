@@ -30,6 +30,8 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly dialect: Dialect;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  /** Woken while a run was under way: that run may have read the queue before the new rows. */
+  private wokenWhileRunning = false;
   /** Not woken before start-up (a bench or a test drives it) nor after shutdown. */
   private stopped = true;
   private closing = false;
@@ -53,7 +55,12 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Messages were queued: index them shortly, with whatever else is queued by then. */
   wake(delayMs = GATHER_MS): void {
-    if (this.stopped || this.timer || this.running) return;
+    if (this.stopped) return;
+    if (this.running) {
+      this.wokenWhileRunning = true;
+      return;
+    }
+    if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.running = this.indexQueued()
@@ -64,7 +71,10 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
         })
         .then((outcome) => {
           this.running = undefined;
+          const woken = this.wokenWhileRunning;
+          this.wokenWhileRunning = false;
           if (outcome === 'failed') this.wake(RETRY_MS);
+          else if (woken) this.wake();
         });
     }, delayMs);
     this.timer.unref();
