@@ -39,7 +39,8 @@ const oneRow = (done: boolean) =>
   'UPDATE webhook_events SET state = ?, completed_handlers = ?, attempts = COALESCE(?, attempts), ' +
   'last_error = COALESCE(?, last_error), next_attempt_at = COALESCE(?, next_attempt_at), ' +
   `processed_at = COALESCE(?, processed_at)${done ? CLEARED : ''} WHERE id = ?`;
-const DONE_ROW = `UPDATE webhook_events SET state = 'done', completed_handlers = ?, processed_at = ?${CLEARED} WHERE id = ?`;
+const doneRows = (where: string) =>
+  `UPDATE webhook_events SET state = 'done', completed_handlers = ?, processed_at = ?${CLEARED} WHERE ${where}`;
 const IDS_PER_STATEMENT = 500;
 
 /**
@@ -150,7 +151,7 @@ export function statementsFor(
       if (c.processedAt && (!group.at || c.processedAt > group.at)) group.at = c.processedAt;
       groups.set(key, group);
     } else if (shape === 'done') {
-      statements.push({ sql: DONE_ROW, params: [handlers, toDb(c.processedAt!), id] });
+      statements.push({ sql: doneRows('id = ?'), params: [handlers, toDb(c.processedAt!), id] });
     } else {
       const at = (d?: Date) => (d ? toDb(d) : null);
       statements.push({
@@ -173,7 +174,7 @@ export function statementsFor(
       statements.push(
         shape === 'done'
           ? {
-              sql: `UPDATE webhook_events SET state = 'done', completed_handlers = ?, processed_at = ?${CLEARED} WHERE ${inIds}`,
+              sql: doneRows(inIds),
               params: [handlers, toDb(at!), ...chunk],
             }
           : {
