@@ -5,8 +5,11 @@
  * holds everything that does not depend on where the work is scheduled.
  */
 export interface InboxProcessor {
-  /** New rows of these chats (null: events without a chat) were committed to the inbox. */
-  notify(channelIds: Iterable<string | null>): void;
+  /**
+   * New rows were committed to the inbox: per chat (null: events without a chat), the earliest
+   * event timestamp among them.
+   */
+  notify(earliestByChat: ReadonlyMap<string | null, number>): void;
 }
 
 export const INBOX_PROCESSOR = Symbol('InboxProcessor');

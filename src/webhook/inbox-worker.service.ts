@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Settings, WebhookSettings } from '../config/settings';
 import { InboxEventRunner, RunOutcome, Settling } from './inbox-event-runner';
 import { InboxProcessor } from './inbox-processor';
-import { InboxStore } from './inbox.store';
+import { InboxPosition, InboxStore } from './inbox.store';
 
 /** Chat key: the channelId, or '' for events without a chat. */
 type ChatKey = string;
@@ -15,6 +15,8 @@ const channelOf = (key: ChatKey): string | null => (key === NO_CHAT ? null : key
 const BATCH = 20;
 const TURN = 100;
 const PRUNE_EVERY_MS = 3600_000;
+/** Chats whose place in their rows is remembered; beyond this the longest unused is forgotten. */
+const MAX_POSITIONS = 10_000;
 /**
  * On SQLite, where the database work of an event is synchronous, an event still running after this
  * long is stalled, waiting on LINE (a profile, a member list, retries after a 429): its chat stops
@@ -49,8 +51,17 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
   private stalledTimer?: NodeJS.Timeout;
   /** Chats whose head is not due yet, and when it is. */
   private readonly waiting = new Map<ChatKey, number>();
-  /** Bumped by every notify of a chat, so a runner sees rows that arrived after it read its batch. */
-  private readonly generation = new Map<ChatKey, number>();
+  /**
+   * The earliest event time of the rows notified since the chat last read its head: a row that
+   * sorts before one the runner has read must be read (and run) first.
+   */
+  private readonly arrived = new Map<ChatKey, number>();
+  /**
+   * Where each chat has got to: every row of the chat up to there has run (or is settling), so its
+   * next read starts after it instead of reading those rows again while their outcomes wait for the
+   * write-behind. Dropped whenever a row may sort before it (see `arrived`, `rewind`).
+   */
+  private readonly positions = new Map<ChatKey, InboxPosition>();
   /** Rows of each chat that ran but whose writes are still being committed. */
   private readonly settling = new Map<ChatKey, Map<Promise<void>, Settling>>();
   /** Chat turns and settling rows: shutdown waits for both. */
@@ -86,11 +97,11 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     void this.scan();
   }
 
-  notify(channelIds: Iterable<string | null>): void {
+  notify(earliestByChat: ReadonlyMap<string | null, number>): void {
     if (!this.started || this.stopping) return;
-    for (const channelId of channelIds) {
+    for (const [channelId, earliest] of earliestByChat) {
       const key = keyOf(channelId);
-      this.generation.set(key, (this.generation.get(key) ?? 0) + 1);
+      this.arrived.set(key, Math.min(earliest, this.arrived.get(key) ?? Infinity));
       // Its head may now be an earlier, not yet due, event: the runner finds out.
       this.waiting.delete(key);
       this.ready.add(key);
@@ -147,6 +158,9 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
       for (const { channelId, dueAt } of saturated ? [] : await this.store.chatsWithPending()) {
         const key = keyOf(channelId);
         if (this.running.has(key)) continue;
+        // Whatever the scan finds is read from the chat's first pending row: a row that was never
+        // notified (committed by a webhook that then failed) cannot hide behind a position.
+        this.positions.delete(key);
         if (dueAt.getTime() <= now) this.ready.add(key);
         else this.waitUntil(key, dueAt.getTime());
       }
@@ -213,22 +227,25 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     let processed = 0;
     try {
       while (!this.stopping && processed < TURN) {
-        // Rows still settling are pending in the table: reading the head before they settle would
-        // run them again.
-        await this.settled(key);
+        const position = this.positionToRead(key);
+        // Rows still settling are pending in the table: reading them again would run them again.
+        // A position is past them; without one, wait until they are recorded. A chat also waits
+        // once a turn's worth of its writes is pending, so that it cannot run ahead without bound.
+        if (!position || (this.settling.get(key)?.size ?? 0) >= TURN) await this.settled(key);
         if (this.stopping) return;
-        const generation = this.generation.get(key);
-        const rows = await this.store.headOf(channelOf(key), BATCH);
+        const rows = await this.store.headOf(channelOf(key), BATCH, position);
         if (rows.length === 0) return;
         for (const row of rows) {
           if (this.stopping) return;
-          // A row that arrived meanwhile may sort before this one: read the head again.
-          if (this.generation.get(key) !== generation) break;
+          // A row that arrived meanwhile sorts before this one: read the head again.
+          if (this.arrivedBefore(key, row)) break;
           const due = row.nextAttemptAt.getTime();
           if (due > Date.now()) return this.waitUntil(key, due);
           this.eventStartedAt.set(key, Date.now());
           const result = await this.runner.run(row).finally(() => this.eventStartedAt.delete(key));
           const outcome = typeof result === 'string' ? result : this.track(key, result);
+          // A retry stays ahead of the position: the chat waits for it.
+          if (outcome !== 'retry') this.advance(key, row);
           processed++;
           // SQLite calls complete synchronously: without this, a turn would hold the event loop
           // and webhooks would wait for their answer behind it.
@@ -240,10 +257,41 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     } catch (err) {
       // The database failed under us: the row is still pending; try the chat again later.
       if (!this.stopping) {
+        this.rewind(key);
         this.logger.error({ channelId: channelOf(key), err }, 'Processing a chat failed; will retry');
         this.waitUntil(key, Date.now() + this.settings.retryBaseMs);
       }
     }
+  }
+
+  /** The position the chat's next read starts after, or none: read from its first pending row. */
+  private positionToRead(key: ChatKey): InboxPosition | undefined {
+    const earliest = this.arrived.get(key);
+    this.arrived.delete(key);
+    const position = this.positions.get(key);
+    if (position && earliest !== undefined && earliest < position.ts) this.positions.delete(key);
+    return this.positions.get(key);
+  }
+
+  /** Whether a row notified since the last read sorts before `row` (same time: after, by id). */
+  private arrivedBefore(key: ChatKey, row: { eventTimestamp: number }): boolean {
+    const earliest = this.arrived.get(key);
+    return earliest !== undefined && earliest < row.eventTimestamp;
+  }
+
+  /** `row` has run: the chat's next read starts after it, unless a row arrived before it meanwhile. */
+  private advance(key: ChatKey, row: { eventTimestamp: number; id: number }): void {
+    this.positions.delete(key); // re-inserted last: the map's order is least recently used first
+    if (this.arrivedBefore(key, row)) return;
+    this.positions.set(key, { ts: row.eventTimestamp, id: row.id });
+    if (this.positions.size > MAX_POSITIONS) this.positions.delete(this.positions.keys().next().value!);
+  }
+
+  /** A row before the chat's position is pending again: its next read starts from the first. */
+  private rewind(key: ChatKey): void {
+    this.positions.delete(key);
+    // Also stops a turn under way from advancing past it (see `arrivedBefore`).
+    this.arrived.set(key, -Infinity);
   }
 
   /** Keeps a settling row in view; a retry it settles on wakes its chat to wait for the backoff. */
@@ -253,6 +301,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     const tracked: Promise<void> = settling.settled
       .then((outcome: RunOutcome) => {
         if (outcome !== 'retry' || this.stopping) return;
+        this.rewind(key);
         this.ready.add(key);
         this.schedulePump();
       })

@@ -24,6 +24,12 @@ export interface PendingEvent {
   nextAttemptAt: Date;
 }
 
+/** A place in a chat's processing order, (event_timestamp, id). */
+export interface InboxPosition {
+  ts: number;
+  id: number;
+}
+
 export interface ChatWithPending {
   channelId: string | null;
   /** The earliest next_attempt_at of its pending rows: nothing of the chat is due before. */
@@ -141,11 +147,12 @@ export class InboxStore {
 
   /**
    * The first pending rows of one chat in processing order: (event_timestamp, id), as processing
-   * last left them, written or not: no read waits for the write-behind.
+   * last left them, written or not: no read waits for the write-behind. With `after`, only rows
+   * that sort after it: for a caller that knows every row up to there has run.
    */
-  async headOf(channelId: string | null, limit: number): Promise<PendingEvent[]> {
+  async headOf(channelId: string | null, limit: number, after?: InboxPosition): Promise<PendingEvent[]> {
     const where = channelId === null ? 'channel_id IS NULL' : 'channel_id = ?';
-    const read = async (after?: { ts: unknown; id: unknown }) => {
+    const read = async (after?: InboxPosition) => {
       const epoch = this.states.readStarted();
       try {
         const rows = await this.all(
@@ -157,7 +164,7 @@ export class InboxStore {
         const last = rows[rows.length - 1];
         return {
           full: rows.length === limit,
-          last: last && { ts: last.event_timestamp, id: last.id },
+          last: last && { ts: Number(last.event_timestamp), id: Number(last.id) },
           pending: rows.flatMap((r) => this.pendingOf(r) ?? []),
         };
       } finally {
@@ -166,7 +173,7 @@ export class InboxStore {
     };
     // Rows read but finished (their outcome not yet written) are skipped by reading on after the
     // last of them: every pending row before it was in that read.
-    let head = await read();
+    let head = await read(after);
     while (head.pending.length === 0 && head.full) head = await read(head.last);
     return head.pending;
   }

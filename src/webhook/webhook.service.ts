@@ -42,7 +42,11 @@ export class WebhookService {
         'Webhook events already received were ignored',
       );
     }
-    this.processor.notify(new Set(events.map((e) => e.channelId)));
+    const earliest = new Map<string | null, number>();
+    for (const e of events) {
+      earliest.set(e.channelId, Math.min(e.eventTimestamp, earliest.get(e.channelId) ?? Infinity));
+    }
+    this.processor.notify(earliest);
     return { received: events.length, stored };
   }
 }
