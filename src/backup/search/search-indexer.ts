@@ -112,10 +112,13 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
           pks,
         );
       const terms: number[][] = [];
+      // A hash per chat, not per message: a batch holds runs of a few chats' messages.
+      const keys = new Map<string, number>();
       // A message deleted (retention) or emptied (unsend) since it was queued has nothing to index.
       for (const m of messages) {
         if (!m.search_text) continue;
-        const key = channelKey(m.channel_id);
+        let key = keys.get(m.channel_id);
+        if (key === undefined) keys.set(m.channel_id, (key = channelKey(m.channel_id)));
         const pk = num(m.id);
         const ts = num(m.ts);
         for (const term of indexTerms(m.search_text)) terms.push([key, term, ts, pk]);
