@@ -213,13 +213,17 @@ describe('inbox worker: a chat waiting on LINE and WEBHOOK_CONCURRENCY=1', () =>
   });
 });
 
-describe('inbox worker: reorder window', () => {
+/**
+ * For the describe block that calls it: an app (with the fake LINE platform) whose `test.observe`
+ * handler records the text of each message it runs, in the order it runs them.
+ */
+function observingApp(env: Record<string, string>): { app: () => TestApp; observed: string[] } {
   let fake: FakeLine;
   let t: TestApp;
   const observed: string[] = [];
   beforeAll(async () => {
     fake = await FakeLine.start();
-    t = await createTestApp({ lineBaseUrl: fake.url, env: { WEBHOOK_REORDER_WINDOW_MS: '1000' } });
+    t = await createTestApp({ lineBaseUrl: fake.url, env });
     t.app
       .get(EventDispatcher)
       .on('message', 'test.observe', async (event) => void observed.push(textOf(event)));
@@ -228,8 +232,14 @@ describe('inbox worker: reorder window', () => {
     await t?.close();
     await fake?.stop();
   });
+  return { app: () => t, observed };
+}
+
+describe('inbox worker: reorder window', () => {
+  const { app, observed } = observingApp({ WEBHOOK_REORDER_WINDOW_MS: '1000' });
 
   it('processes events of one chat from separate requests, out of order, in timestamp order', async () => {
+    const t = app();
     const groupId = randomGroupId();
     const base = Date.now() - 5000;
     const at = (ms: number, text: string) => makeTextEvent({ text, groupId, timestamp: base + ms });
@@ -543,26 +553,14 @@ describe('inbox worker: handlers whose writes commit behind', () => {
 });
 
 describe('inbox worker: where each chat has got to', () => {
-  let fake: FakeLine;
-  let t: TestApp;
-  const observed: string[] = [];
-  beforeAll(async () => {
-    fake = await FakeLine.start();
-    t = await createTestApp({
-      lineBaseUrl: fake.url,
-      // No scan during a test: a row the worker skipped would stay pending.
-      env: { WEBHOOK_REORDER_WINDOW_MS: '0', WEBHOOK_POLL_INTERVAL_MS: '600000' },
-    });
-    t.app
-      .get(EventDispatcher)
-      .on('message', 'test.observe', async (event) => void observed.push(textOf(event)));
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fake?.stop();
+  // No scan during a test: a row the worker skipped would stay pending.
+  const { app, observed } = observingApp({
+    WEBHOOK_REORDER_WINDOW_MS: '0',
+    WEBHOOK_POLL_INTERVAL_MS: '600000',
   });
 
   it('runs an event that arrives after later ones of its chat have run, then the chat goes on', async () => {
+    const t = app();
     const groupId = randomGroupId();
     const base = Date.now() - 5000;
     const at = (ms: number, text: string) => makeTextEvent({ text, groupId, timestamp: base + ms });
@@ -577,6 +575,7 @@ describe('inbox worker: where each chat has got to', () => {
   });
 
   it('finds a stored event that was never signalled at the next scan', async () => {
+    const t = app();
     const groupId = randomGroupId();
     const base = Date.now() - 5000;
     await postWebhook(t, [makeTextEvent({ text: 'y10', groupId, timestamp: base + 10 })]).expect(200);
