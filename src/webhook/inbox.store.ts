@@ -152,14 +152,14 @@ export class InboxStore {
    */
   async headOf(channelId: string | null, limit: number, after?: InboxPosition): Promise<PendingEvent[]> {
     const where = channelId === null ? 'channel_id IS NULL' : 'channel_id = ?';
-    const read = async (after?: InboxPosition) => {
+    const read = async (from?: InboxPosition) => {
       const epoch = this.states.readStarted();
       try {
         const rows = await this.all(
           `SELECT ${PENDING_COLUMNS} FROM webhook_events WHERE ${where} AND state = 'pending' ` +
-            (after ? 'AND event_timestamp >= ? AND (event_timestamp > ? OR id > ?) ' : '') +
+            (from ? 'AND event_timestamp >= ? AND (event_timestamp > ? OR id > ?) ' : '') +
             `ORDER BY event_timestamp, id LIMIT ${Math.trunc(limit)}`,
-          [...(channelId === null ? [] : [channelId]), ...(after ? [after.ts, after.ts, after.id] : [])],
+          [...(channelId === null ? [] : [channelId]), ...(from ? [from.ts, from.ts, from.id] : [])],
         );
         const last = rows[rows.length - 1];
         return {
