@@ -3,25 +3,47 @@
  * Runs in a worker thread started by WalCheckpointer: copies the SQLite write-ahead log into the
  * database file, with its own connection, so that the copy and its fsyncs happen off the event
  * loop. A PASSIVE checkpoint neither waits for nor blocks the app's readers and writer.
+ *
+ * SQLite starts the WAL over only when a write begins with every frame copied, which sustained
+ * writes never leave time for: once the WAL holds `quietFrames` and the thread has nearly caught
+ * up, it asks the app for a quiet moment ('quiet'); the app holds its writes, sends 'quiet-go', and
+ * this copies the frames left and answers with `quietDone`. The app's next write starts the WAL over.
  */
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require('better-sqlite3');
 
-const { file, busyMs, idleMs } = workerData;
+const { file, busyMs, idleMs, quietFrames } = workerData;
 const db = new Database(file, { fileMustExist: true });
 // The checkpointing connection's setting decides how a checkpoint syncs: WAL first, file after.
 db.pragma('synchronous = NORMAL');
 // A checkpoint copies pages without reading them through the cache.
 db.pragma('cache_size = -256');
 
+/** Frames a pass may leave behind and still ask for a quiet moment (sustained writes leave some). */
+const QUIET_LEFT = 256;
 let timer;
+let asked = false;
+const checkpoint = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
+
 const pass = () => {
-  const [{ log, checkpointed }] = db.pragma('wal_checkpoint(PASSIVE)');
-  // Frames were left (committed meanwhile, or kept by a reader's snapshot): look again soon.
-  timer = setTimeout(pass, checkpointed < log ? busyMs : idleMs);
+  const { log, checkpointed } = checkpoint();
+  // Nearly caught up: what a quiet moment copies is then what was committed since, a few pages.
+  if (!asked && log >= quietFrames && log - checkpointed <= QUIET_LEFT) {
+    asked = true;
+    parentPort.postMessage('quiet');
+  }
+  // Frames were left (committed meanwhile, or kept by a reader's snapshot), or the WAL is due to
+  // start over and the thread must catch up first: look again soon.
+  timer = setTimeout(pass, checkpointed < log || log >= quietFrames ? busyMs : idleMs);
 };
 
 parentPort.on('message', (message) => {
+  if (message === 'quiet-go') {
+    const { log, checkpointed } = checkpoint();
+    asked = false;
+    parentPort.postMessage({ quietDone: { log, checkpointed } });
+    return;
+  }
   if (message !== 'stop') return;
   clearTimeout(timer);
   db.close();

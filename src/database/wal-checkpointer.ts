@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DataSource } from 'typeorm';
 import { sqliteConnection } from './sqlite-connection';
+import { sqliteExclusive } from './sqlite-serializer';
 
 /** SQLite's own default: the writer copies the WAL into the file once it holds this many pages. */
 const DEFAULT_AUTOCHECKPOINT = 1000;
@@ -14,6 +15,14 @@ const DEFAULT_AUTOCHECKPOINT = 1000;
  * the frames the thread has not copied yet are left to it.
  */
 const BACKSTOP_AUTOCHECKPOINT = 10_000;
+/**
+ * The WAL size (8 MB) at which the thread asks for a quiet moment to start it over (see the worker):
+ * far enough below the backstop that the thread catches up and the request gets its turn first.
+ * With 5,000 the writer still reached the backstop now and then in the webhook benchmark.
+ */
+const QUIET_FRAMES = 2000;
+/** A quiet moment holds the app's writes; a thread that does not answer must not hold them long. */
+const QUIET_TIMEOUT_MS = 1000;
 /** Look again this soon when frames were left, else this much later. */
 const BUSY_MS = 5;
 const IDLE_MS = 200;
@@ -26,13 +35,18 @@ const STOP_TIMEOUT_MS = 5000;
  * with the webhook benchmark's drain phase, alternated runs on the 2-core VM: 2,370-2,410 events/s
  * drained before, 2,920-2,990 with the thread (the same as with no checkpoints at all), and a
  * commit took 1.1-1.35 ms instead of 1.7-3.3. If the thread fails, the writer checkpoints as before.
- * What stays on the event loop is the backstop: under sustained writes the thread is never caught up
- * when a write starts, which is when SQLite starts the WAL over (README: its cost to the p99).
+ * Under sustained writes the thread is never caught up when a write starts, which is when SQLite
+ * starts the WAL over: the thread then asks for a quiet moment (see the worker), so that the writer's
+ * backstop, a checkpoint on the event loop (README: its cost to the p99), is not reached.
  */
 @Injectable()
 export class WalCheckpointer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(WalCheckpointer.name);
   private worker?: Worker;
+  /** Read when the thread starts; tests set a smaller one. */
+  quietFrames = QUIET_FRAMES;
+  /** Quiet moments held so far (for tests). */
+  quietMoments = 0;
 
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
@@ -40,7 +54,7 @@ export class WalCheckpointer implements OnApplicationBootstrap, OnModuleDestroy 
     const file = this.ds.options.type === 'better-sqlite3' ? this.ds.options.database : undefined;
     if (typeof file !== 'string' || file === ':memory:') return;
     const worker = new Worker(join(__dirname, 'wal-checkpoint.worker.js'), {
-      workerData: { file, busyMs: BUSY_MS, idleMs: IDLE_MS },
+      workerData: { file, busyMs: BUSY_MS, idleMs: IDLE_MS, quietFrames: this.quietFrames },
     });
     this.worker = worker;
     // Shutdown stops it (onModuleDestroy); it must not keep a process alive that forgot to.
@@ -53,6 +67,35 @@ export class WalCheckpointer implements OnApplicationBootstrap, OnModuleDestroy 
     worker.once('exit', () => {
       if (this.worker === worker) this.worker = undefined;
     });
+    worker.on('message', (message) => {
+      if (message === 'quiet') void this.quietMoment(worker);
+    });
+  }
+
+  /** Holds the app's database work while the thread copies the last frames (see the worker). */
+  private quietMoment(worker: Worker): Promise<void> {
+    return sqliteExclusive(
+      this.ds,
+      () =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            worker.off('message', onMessage);
+            worker.off('exit', done);
+            resolve();
+          };
+          const onMessage = (message: unknown) => {
+            if (typeof message === 'object' && message !== null && 'quietDone' in message) {
+              this.quietMoments++;
+              done();
+            }
+          };
+          const timer = setTimeout(done, QUIET_TIMEOUT_MS);
+          worker.on('message', onMessage);
+          worker.once('exit', done);
+          worker.postMessage('quiet-go');
+        }),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
