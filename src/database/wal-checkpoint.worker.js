@@ -7,7 +7,7 @@
  * SQLite starts the WAL over only when a write begins with every frame copied, which sustained
  * writes never leave time for: once the WAL holds `quietFrames` and the thread has nearly caught
  * up, it asks the app for a quiet moment ('quiet'); the app holds its writes, sends 'quiet-go', and
- * this copies the frames left and answers with `quietDone`. The app's next write starts the WAL over.
+ * this copies the frames left and answers 'quiet-done'. The app's next write starts the WAL over.
  */
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require('better-sqlite3');
@@ -39,9 +39,9 @@ const pass = () => {
 
 parentPort.on('message', (message) => {
   if (message === 'quiet-go') {
-    const { log, checkpointed } = checkpoint();
+    checkpoint();
     asked = false;
-    parentPort.postMessage({ quietDone: { log, checkpointed } });
+    parentPort.postMessage('quiet-done');
     return;
   }
   if (message !== 'stop') return;

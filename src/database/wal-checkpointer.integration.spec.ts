@@ -96,7 +96,7 @@ describe('WAL checkpoint thread (SQLite)', () => {
       expect(worker.postMessage).toHaveBeenCalledWith('quiet-go');
       await sleep(50);
       expect(wrote).toBe(false);
-      worker.emit('message', { quietDone: { log: 600, checkpointed: 600 } });
+      worker.emit('message', 'quiet-done');
       await Promise.all([moment, write]);
       expect(wrote).toBe(true);
       expect(checkpointer.quietMoments).toBe(1);

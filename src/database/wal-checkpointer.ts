@@ -85,10 +85,9 @@ export class WalCheckpointer implements OnApplicationBootstrap, OnModuleDestroy 
             resolve();
           };
           const onMessage = (message: unknown) => {
-            if (typeof message === 'object' && message !== null && 'quietDone' in message) {
-              this.quietMoments++;
-              done();
-            }
+            if (message !== 'quiet-done') return;
+            this.quietMoments++;
+            done();
           };
           const timer = setTimeout(done, QUIET_TIMEOUT_MS);
           worker.on('message', onMessage);
