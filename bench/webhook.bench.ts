@@ -16,7 +16,8 @@
  *  4. drain capacity alone: the app restarted with its worker off takes a backlog, then is started
  *     with the worker on, and the rate it processes that backlog is measured; then how many of
  *     those messages were still queued for the search index, and how long until they were not.
- * The baseline gets the same saturation load. Environment: BENCH_CONNECTIONS, BENCH_DURATION,
+ * The baseline gets the same saturation load, then the same paced load (what the machine and the
+ * load generator add to every answer). Environment: BENCH_CONNECTIONS, BENCH_DURATION,
  * BENCH_GROUPS, BENCH_PACED_RATE, BENCH_NODE_OPTIONS (node options for the children; default
  * --max-old-space-size=256, as `npm start`), BENCH_NODE_ARGS (flags such as --cpu-prof), WEBHOOK_*
  * (passed to the app).
@@ -492,14 +493,16 @@ async function benchApp(kind: 'sqlite' | 'mysql', fake: FakeLine): Promise<AppRe
   }
 }
 
-async function benchBaseline(): Promise<{ load: LoadResult; peakRssMb: number }> {
+async function benchBaseline(): Promise<{ load: LoadResult; paced: LoadResult; peakRssMb: number }> {
   const base = await startChild('baseline', join(ROOT, 'bench/baseline-server.js'), {
     LINE_CHANNEL_SECRET: SECRET,
   });
   try {
     await load(base.url, 'W', 3);
     const result = await load(base.url, 'M', DURATION_S);
-    return { load: result, peakRssMb: peakRssMb(base.process.pid) };
+    // The same paced load as the app's: the latency this machine and the load generator add anyway.
+    const paced = await pacedLoad(base.url, 'Q', DURATION_S, PACED_EVENTS_PER_SEC);
+    return { load: result, paced, peakRssMb: peakRssMb(base.process.pid) };
   } finally {
     await stopChild(base);
   }
@@ -567,6 +570,7 @@ async function main(): Promise<void> {
         'max backlog',
         'backlog at end',
       ],
+      ['baseline', f0(baseline.paced.eventsPerSec), f1(baseline.paced.p50), f1(baseline.paced.p99), '-', '-'],
       ...apps.map((a) => [
         a.db,
         f0(a.paced.load.eventsPerSec),
