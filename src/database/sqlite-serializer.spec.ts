@@ -1,8 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
-import { serializeSqliteWork } from './sqlite-serializer';
+import { serializeSqliteWork, sqliteExclusive } from './sqlite-serializer';
 
 @Entity('notes')
 class Note {
@@ -91,5 +92,58 @@ describe('serializeSqliteWork', () => {
     } finally {
       await ds.destroy();
     }
+  });
+
+  describe('order of the units', () => {
+    let ds: DataSource;
+    beforeEach(async () => (ds = await open(true)));
+    afterEach(() => ds.destroy());
+
+    /** A unit that records its name, and one that holds the connection until released. */
+    const unit = (log: string[], name: string, urgent = false) =>
+      sqliteExclusive(ds, async () => void log.push(name), urgent);
+    const holder = (log: string[]) => {
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const done = sqliteExclusive(ds, async () => {
+        log.push('held');
+        await held;
+      });
+      return { release, done };
+    };
+
+    it('runs an urgent unit (a webhook commit) before the background units queued earlier', async () => {
+      const log: string[] = [];
+      const h = holder(log);
+      const queued = [unit(log, 'worker 1'), unit(log, 'worker 2'), unit(log, 'answer', true)];
+      await tick();
+      h.release();
+      await Promise.all([h.done, ...queued]);
+      expect(log).toEqual(['held', 'answer', 'worker 1', 'worker 2']);
+    });
+
+    it('lets the event loop turn between two background units', async () => {
+      const log: string[] = [];
+      const first = sqliteExclusive(ds, async () => {
+        log.push('worker 1');
+        // I/O that arrives during a unit (a webhook read) is seen before the next queued unit.
+        setImmediate(() => log.push('request read'));
+      });
+      const second = unit(log, 'worker 2');
+      await Promise.all([first, second]);
+      expect(log).toEqual(['worker 1', 'request read', 'worker 2']);
+    });
+
+    it("runs each unit in its caller's async context", async () => {
+      const als = new AsyncLocalStorage<string>();
+      const seen: Array<string | undefined> = [];
+      const h = holder([]);
+      const queued = ['a', 'b'].map((who) =>
+        als.run(who, () => sqliteExclusive(ds, async () => void seen.push(als.getStore()))),
+      );
+      h.release();
+      await Promise.all([h.done, ...queued]);
+      expect(seen).toEqual(['a', 'b']);
+    });
   });
 });

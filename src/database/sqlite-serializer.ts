@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { DataSource, EntityManager } from 'typeorm';
 import { EntityPersistExecutor } from 'typeorm/persistence/EntityPersistExecutor';
 
@@ -11,26 +11,54 @@ import { EntityPersistExecutor } from 'typeorm/persistence/EntityPersistExecutor
  * straight through, nested transactions stay savepoints. better-sqlite3 is synchronous, so nothing
  * ran concurrently anyway; this only puts the awaits between statements in order.
  */
+/**
+ * One unit at a time. Units that answer webhooks (`urgent`) go before queued background work, and
+ * between two units of background work the event loop gets a turn: handed over through promise
+ * continuations, the worker's, the archive's and the index's units ran back to back for up to 100 ms
+ * with no request read meanwhile (the answers' p99 under a paced 2,000 events/s: README).
+ */
 class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
+  private busy = false;
+  private readonly urgent: Array<() => void> = [];
+  private readonly background: Array<() => void> = [];
 
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
-    this.tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
+  run<T>(fn: () => Promise<T>, urgent: boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      // In the caller's async context, as a promise continuation of its own would run.
+      const start = AsyncResource.bind(() => {
+        let unit: Promise<T>;
+        try {
+          unit = fn();
+        } catch (err) {
+          unit = Promise.reject(err);
+        }
+        void unit.then(resolve, reject).finally(() => this.next());
+      });
+      if (!this.busy) {
+        this.busy = true;
+        queueMicrotask(start);
+      } else (urgent ? this.urgent : this.background).push(start);
+    });
+  }
+
+  private next(): void {
+    const urgent = this.urgent.shift();
+    if (urgent) return urgent();
+    if (this.background.length === 0) {
+      this.busy = false;
+      return;
+    }
+    setImmediate(() => (this.urgent.shift() ?? this.background.shift())?.());
   }
 }
 
 const insideUnit = new AsyncLocalStorage<DataSource>();
 const mutexes = new WeakMap<DataSource, Mutex>();
 
-function exclusive<T>(ds: DataSource, fn: () => Promise<T>): Promise<T> {
+function exclusive<T>(ds: DataSource, fn: () => Promise<T>, urgent = false): Promise<T> {
   const mutex = mutexes.get(ds);
   if (!mutex || insideUnit.getStore() === ds) return fn();
-  return mutex.run(() => insideUnit.run(ds, fn));
+  return mutex.run(() => insideUnit.run(ds, fn), urgent);
 }
 
 let prototypesPatched = false;
@@ -62,7 +90,10 @@ export function serializeSqliteWork(ds: DataSource): DataSource {
   return ds;
 }
 
-/** Runs `fn` as one exclusive unit (for code that drives the better-sqlite3 handle directly). */
-export function sqliteExclusive<T>(ds: DataSource, fn: () => Promise<T>): Promise<T> {
-  return exclusive(ds, fn);
+/**
+ * Runs `fn` as one exclusive unit (for code that drives the better-sqlite3 handle directly);
+ * `urgent` for what a webhook's answer waits for.
+ */
+export function sqliteExclusive<T>(ds: DataSource, fn: () => Promise<T>, urgent = false): Promise<T> {
+  return exclusive(ds, fn, urgent);
 }

@@ -104,6 +104,7 @@ export class InboxStore {
   /** One transaction for every webhook of the batch; returns the new rows of each. */
   private async insertBatch(webhooks: unknown[][][]): Promise<number[]> {
     if (this.dialect === 'sqlite') {
+      // Urgent: answers wait for this commit, so it goes ahead of the worker's queued units.
       return this.sqliteUnit((db) => {
         const stmt = this.prepare(
           `INSERT INTO webhook_events (${INSERT_COLUMNS}) VALUES ${ROW_PLACEHOLDERS} ON CONFLICT (webhook_event_id) DO NOTHING`,
@@ -111,7 +112,7 @@ export class InboxStore {
         return db.transaction(() =>
           webhooks.map((rows) => rows.reduce<number>((n, r) => n + stmt.run(...r).changes, 0)),
         )();
-      });
+      }, true);
     }
     // Each statement is a round trip: all the batch's rows go in as few as possible. Which rows are
     // new is read first (mysql2 counts a duplicate as an affected row): one id counts once, for the
@@ -309,8 +310,8 @@ export class InboxStore {
    * Runs synchronous better-sqlite3 work on TypeORM's one SQLite connection as an exclusive unit,
    * so it never lands inside another module's open transaction (nor the other way round).
    */
-  private sqliteUnit<T>(work: (db: Database.Database) => T): Promise<T> {
-    return sqliteExclusive(this.dataSource, async () => work(this.sqlite()));
+  private sqliteUnit<T>(work: (db: Database.Database) => T, urgent = false): Promise<T> {
+    return sqliteExclusive(this.dataSource, async () => work(this.sqlite()), urgent);
   }
 
   private sqlite(): Database.Database {
