@@ -10,12 +10,11 @@ import { EntityPersistExecutor } from 'typeorm/persistence/EntityPersistExecutor
  * (explicit, or the implicit one of `save`/`remove`) or a single statement. Work inside a unit runs
  * straight through, nested transactions stay savepoints. better-sqlite3 is synchronous, so nothing
  * ran concurrently anyway; this only puts the awaits between statements in order.
- */
-/**
- * One unit at a time. Units that answer webhooks (`urgent`) go before queued background work, and
- * between two units of background work the event loop gets a turn: handed over through promise
- * continuations, the worker's, the archive's and the index's units ran back to back for up to 100 ms
- * with no request read meanwhile (the answers' p99 under a paced 2,000 events/s: README).
+ *
+ * Units that answer webhooks (`urgent`) go before queued background work, and between two units of
+ * background work the event loop gets a turn: handed over through promise continuations, the
+ * worker's, the archive's and the index's units ran back to back for up to 100 ms with no request
+ * read meanwhile (the answers' p99 under a paced 2,000 events/s: README).
  */
 class Mutex {
   private busy = false;
