@@ -37,7 +37,10 @@ const pass = () => {
   timer = setTimeout(pass, checkpointed < log || log >= quietFrames ? busyMs : idleMs);
 };
 
+let stopped = false;
 parentPort.on('message', (message) => {
+  // A quiet moment asked for just before shutdown may be granted after it: the connection is closed.
+  if (stopped) return;
   if (message === 'quiet-go') {
     checkpoint();
     asked = false;
@@ -45,6 +48,7 @@ parentPort.on('message', (message) => {
     return;
   }
   if (message !== 'stop') return;
+  stopped = true;
   clearTimeout(timer);
   db.close();
   parentPort.close();
