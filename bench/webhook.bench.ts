@@ -268,6 +268,11 @@ function peakRssMb(pid: number | undefined): number {
 /** Reads the app's inbox directly (SQLite file or MySQL schema). */
 interface InboxReader {
   pending(): Promise<number>;
+  /**
+   * Whether any event is pending: what the waits poll. A COUNT every 50 ms read the whole backlog
+   * each time, and on MySQL took a fifth of the server's time while the drain was being measured.
+   */
+  anyPending(): Promise<boolean>;
   /** Messages archived but not yet in the search index (written behind by SearchIndexer). */
   unindexed(): Promise<number>;
   phase(prefix: string): Promise<{
@@ -287,6 +292,7 @@ const PHASE_SQL =
   'MAX(received_at) AS r1, MIN(processed_at) AS p0, MAX(processed_at) AS p1 FROM webhook_events WHERE webhook_event_id LIKE ?';
 
 const UNINDEXED_SQL = 'SELECT COUNT(*) AS n FROM backup_index_queue';
+const ANY_PENDING_SQL = "SELECT 1 AS found FROM webhook_events WHERE state = 'pending' LIMIT 1";
 
 function phaseOf(row: Record<string, unknown>) {
   return {
@@ -310,6 +316,7 @@ function sqliteReader(file: string): InboxReader {
           }
         ).n,
       ),
+    anyPending: async () => db.prepare(ANY_PENDING_SQL).get() !== undefined,
     unindexed: async () => Number((db.prepare(UNINDEXED_SQL).get() as { n: number }).n),
     phase: async (prefix) =>
       phaseOf(db.prepare(PHASE_SQL).get('failed', `${prefix}%`) as Record<string, unknown>),
@@ -323,6 +330,10 @@ async function mysqlReader(url: string): Promise<InboxReader> {
     pending: async () => {
       const [rows] = await conn.query("SELECT COUNT(*) AS n FROM webhook_events WHERE state = 'pending'");
       return Number((rows as { n: number }[])[0].n);
+    },
+    anyPending: async () => {
+      const [rows] = await conn.query(ANY_PENDING_SQL);
+      return (rows as unknown[]).length > 0;
     },
     unindexed: async () => {
       const [rows] = await conn.query(UNINDEXED_SQL);
@@ -365,7 +376,7 @@ async function paceAndWatch(
 
 async function waitDrained(reader: InboxReader): Promise<number> {
   const started = Date.now();
-  while ((await reader.pending()) > 0) {
+  while (await reader.anyPending()) {
     if (Date.now() - started > DRAIN_TIMEOUT_MS) throw new Error('The inbox did not drain within 3 minutes');
     await sleep(50);
   }
