@@ -159,6 +159,22 @@ describe('POST /webhook: receiving', () => {
     expect((await inboxRows(t)).filter((r) => ids.has(r.webhookEventId))).toHaveLength(3);
   });
 
+  it('stores a body of more events than one INSERT holds, counting those already there once', async () => {
+    const groupId = randomGroupId();
+    const events = Array.from({ length: 450 }, (_, i) => makeTextEvent({ text: `n${i}`, groupId }));
+    const service = t.app.get(WebhookService);
+    const receive = (batch: object[]) => {
+      const body = webhookBody(batch);
+      return service.receive(Buffer.from(body), signBody(body));
+    };
+    await receive(events.slice(200, 210));
+    // On MySQL three INSERT statements, in one transaction.
+    expect(await receive(events)).toEqual({ received: 450, stored: 440 });
+    const ids = new Set(events.map((e) => e.webhookEventId));
+    expect((await inboxRows(t)).filter((r) => ids.has(r.webhookEventId))).toHaveLength(450);
+    await waitForInboxDrained(t);
+  });
+
   it('stores every event of a body in one go, from many chats, before answering', async () => {
     const events = Array.from({ length: 30 }, (_, i) =>
       makeTextEvent({ text: `m${i}`, groupId: randomGroupId(), userId: randomUserId() }),
