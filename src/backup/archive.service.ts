@@ -146,7 +146,9 @@ export class ArchiveService {
 
   /**
    * Inserts the rows that are not there yet and answers those this call is responsible for indexing:
-   * rows of these very events (first time, or a retry after a crash) whose content was not deleted.
+   * on SQLite the rows it inserted (INSERT ... RETURNING); on MySQL, which cannot return them, rows of
+   * these very events whose content was not deleted (a retry after a crash queues them again, which
+   * the index's own conflict handling makes harmless).
    */
   private async insertMessages(
     em: EntityManager,
@@ -170,12 +172,26 @@ export class ArchiveService {
         archivedAt,
       );
     });
-    await em.query(
-      `INSERT INTO backup_messages
+    const insert = `INSERT INTO backup_messages
          (channel_id, entry_key, message_id, event_id, msg_type, user_id, ts, text_content, search_text, details, archived_at)
-       VALUES ${placeholders(entries.length, 11)} ${onConflictIgnore(this.dialect, 'id')}`,
-      params,
-    );
+       VALUES ${placeholders(entries.length, 11)} ${onConflictIgnore(this.dialect, 'id')}`;
+    if (this.dialect === 'sqlite') {
+      // A row already there was queued (or left alone) by the transaction that stored it. Saves
+      // the look-up below, a read per chunk.
+      const inserted: Array<{ id: unknown; entry_key: string }> = await em.query(
+        `${insert} RETURNING id, entry_key`,
+        params,
+      );
+      const pkByKey = new Map(inserted.map((r) => [r.entry_key, num(r.id)]));
+      return entries.flatMap((entry, i) => {
+        const pk = pkByKey.get(entry.entryKey);
+        if (pk === undefined) return [];
+        // The same key twice in one chunk: the first entry inserted it.
+        pkByKey.delete(entry.entryKey);
+        return [{ entry, pk, search: searchTexts[i] }];
+      });
+    }
+    await em.query(insert, params);
     const keys = entries.map((e) => e.entryKey);
     const rows: Array<{ id: unknown; entry_key: string; event_id: string; content_deleted_at: unknown }> =
       await em.query(
