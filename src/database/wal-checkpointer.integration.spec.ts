@@ -6,7 +6,7 @@ import { sqliteConnection } from './sqlite-connection';
 import { serializeSqliteWork, sqliteExclusive } from './sqlite-serializer';
 import { WalCheckpointer } from './wal-checkpointer';
 
-/** 4 KB pages: 2,000 rows of 4 KB are about 2,000 pages, under the writer's own 10,000-page line. */
+/** 4 KB pages: 2,000 rows of 4 KB are about 2,000 pages, under the writer's own 40,000-page line. */
 const ROWS = 2000;
 
 describe('WAL checkpoint thread (SQLite)', () => {
@@ -42,9 +42,9 @@ describe('WAL checkpoint thread (SQLite)', () => {
     return what();
   };
 
-  it('copies the WAL into the database file itself, and the writer only past 10,000 pages', async () => {
+  it('copies the WAL into the database file itself, and the writer only past 40,000 pages', async () => {
     checkpointer.onApplicationBootstrap();
-    expect(await until(() => autocheckpoint() === 10_000)).toBe(true);
+    expect(await until(() => autocheckpoint() === 40_000)).toBe(true);
     const before = fileMb();
     fill(0);
     // ~8 MB committed, all of it in the WAL as far as the writer is concerned (under its line):
@@ -57,7 +57,7 @@ describe('WAL checkpoint thread (SQLite)', () => {
     serializeSqliteWork(adb.ds);
     checkpointer.quietFrames = 500;
     checkpointer.onApplicationBootstrap();
-    expect(await until(() => autocheckpoint() === 10_000)).toBe(true);
+    expect(await until(() => autocheckpoint() === 40_000)).toBe(true);
     const insert = conn().prepare('INSERT INTO filler (id, body) VALUES (?, randomblob(4000))');
     const wal = () => statSync(file() + '-wal').size / 4096;
     let largest = 0;
@@ -121,7 +121,7 @@ describe('WAL checkpoint thread (SQLite)', () => {
 
   it('stops the thread on shutdown', async () => {
     checkpointer.onApplicationBootstrap();
-    await until(() => autocheckpoint() === 10_000);
+    await until(() => autocheckpoint() === 40_000);
     const worker = (checkpointer as unknown as { worker?: { threadId: number } }).worker;
     expect(worker?.threadId).toBeGreaterThan(0);
     await checkpointer.onModuleDestroy();
