@@ -75,6 +75,10 @@ export interface WebhookSettings {
   pollIntervalMs: number;
   /** On shutdown, how long events being processed may take to finish; the rest resume on start-up. */
   shutdownGraceMs: number;
+  /** Pending events above which webhooks wait for processing to make room (0: never wait). */
+  maxBacklog: number;
+  /** The longest a webhook waits for room before it is stored anyway (LINE times out at 2 s). */
+  backlogWaitMs: number;
   /** Processed events are deleted after this many days (their ids still deduplicate until then); 0 keeps them. */
   retentionDays: number;
 }
@@ -259,6 +263,8 @@ export function loadSettings(env: Env): Settings {
       reorderWindowMs: integer(env, 'WEBHOOK_REORDER_WINDOW_MS', 200, 0, 10_000),
       pollIntervalMs: integer(env, 'WEBHOOK_POLL_INTERVAL_MS', 2000, 10, 600_000),
       shutdownGraceMs: integer(env, 'WEBHOOK_SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
+      maxBacklog: integer(env, 'WEBHOOK_MAX_BACKLOG', 10_000, 0, 10_000_000),
+      backlogWaitMs: integer(env, 'WEBHOOK_BACKLOG_WAIT_MS', 25, 1, 1500),
       retentionDays: integer(env, 'WEBHOOK_RETENTION_DAYS', 30, 0, 36500),
     },
     backup: {

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { webhook } from '@line/bot-sdk';
 import type { Settings, WebhookSettings } from '../config/settings';
 import { EventDispatcher, PendingWrite } from './event-dispatcher';
+import { InboxBacklog } from './inbox-backlog';
 import { PendingEvent, InboxStore } from './inbox.store';
 import { errorSummary, retryDelayMs } from './inbox-retry';
 import { eventContextOf } from './webhook-body';
@@ -34,6 +35,7 @@ export class InboxEventRunner {
   constructor(
     private readonly dispatcher: EventDispatcher,
     private readonly store: InboxStore,
+    private readonly backlog: InboxBacklog,
     config: ConfigService<Settings, true>,
   ) {
     this.settings = config.get('webhook', { infer: true });
@@ -68,12 +70,11 @@ export class InboxEventRunner {
     } catch (err) {
       for (const [, , write] of committing) write.commitNow();
       await this.committed(committing, completed);
-      return this.recordFailure(row, [...completed], err);
+      const outcome = this.recordFailure(row, [...completed], err);
+      if (outcome === 'failed') this.backlog.settled(1);
+      return outcome;
     }
-    if (committing.length === 0) {
-      this.store.markDone(row.id, [...completed], new Date());
-      return 'done';
-    }
+    if (committing.length === 0) return this.done(row, completed);
     return {
       settled: this.finish(row, committing, completed),
       commitNow: () => committing.forEach(([, , write]) => write.commitNow()),
@@ -86,8 +87,17 @@ export class InboxEventRunner {
     completed: Set<string>,
   ): Promise<RunOutcome> {
     const failure = await this.committed(committing, completed);
-    if (failure) return this.recordFailure(row, [...completed], failure.err);
+    if (failure) {
+      const outcome = this.recordFailure(row, [...completed], failure.err);
+      if (outcome === 'failed') this.backlog.settled(1);
+      return outcome;
+    }
+    return this.done(row, completed);
+  }
+
+  private done(row: PendingEvent, completed: Set<string>): 'done' {
     this.store.markDone(row.id, [...completed], new Date());
+    this.backlog.settled(1);
     return 'done';
   }
 

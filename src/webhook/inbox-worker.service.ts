@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Settings, WebhookSettings } from '../config/settings';
+import { InboxBacklog } from './inbox-backlog';
 import { InboxEventRunner, RunOutcome, Settling } from './inbox-event-runner';
 import { InboxProcessor } from './inbox-processor';
 import { InboxPosition, InboxStore } from './inbox.store';
@@ -79,6 +80,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
   constructor(
     private readonly store: InboxStore,
     private readonly runner: InboxEventRunner,
+    private readonly backlog: InboxBacklog,
     config: ConfigService<Settings, true>,
   ) {
     this.settings = config.get('webhook', { infer: true });
@@ -86,11 +88,13 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
   }
 
   /** After every module's onModuleInit: all handlers are registered before the first event runs. */
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.settings.workerEnabled) {
       this.logger.warn('WEBHOOK_WORKER=off: events are stored but not processed');
       return;
     }
+    // Before the server listens: no webhook is stored while the rows are counted.
+    this.backlog.start(await this.store.countPending());
     this.started = true;
     this.pollTimer = setInterval(() => void this.scan(), this.settings.pollIntervalMs);
     this.pollTimer.unref();
@@ -112,6 +116,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
   /** Stops taking work, lets what runs finish (up to the grace period); the rest stays pending. */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
+    this.backlog.stop();
     clearInterval(this.pollTimer);
     clearTimeout(this.wakeTimer);
     clearTimeout(this.stalledTimer);

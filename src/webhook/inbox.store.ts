@@ -235,6 +235,11 @@ export class InboxStore {
     this.later(id, { state: 'failed', completedHandlers, attempts, lastError: error, processedAt: at });
   }
 
+  async countPending(): Promise<number> {
+    const [row] = await this.all("SELECT COUNT(*) AS n FROM webhook_events WHERE state = 'pending'", []);
+    return Number(row.n);
+  }
+
   /**
    * Writes what processing recorded (progress, outcomes) in one transaction. Runs by itself within
    * FLUSH_DELAY_MS, before the scan for chats with pending rows, and at shutdown.

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Settings } from '../config/settings';
+import { InboxBacklog } from './inbox-backlog';
 import { InboxEvent } from './inbox-event.entity';
 import { InboxEventRunner } from './inbox-event-runner';
 import { INBOX_PROCESSOR } from './inbox-processor';
@@ -14,6 +17,14 @@ import { WebhookService } from './webhook.service';
 @Module({
   imports: [TypeOrmModule.forFeature([InboxEvent])],
   providers: [
+    {
+      provide: InboxBacklog,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Settings, true>) => {
+        const { maxBacklog, backlogWaitMs } = config.get('webhook', { infer: true });
+        return new InboxBacklog(maxBacklog, backlogWaitMs);
+      },
+    },
     InboxStore,
     InboxEventRunner,
     InboxWorker,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Settings } from '../config/settings';
+import { InboxBacklog } from './inbox-backlog';
 import { INBOX_PROCESSOR, InboxProcessor } from './inbox-processor';
 import { InboxStore } from './inbox.store';
 import { parseWebhookBody } from './webhook-body';
@@ -21,6 +22,7 @@ export class WebhookService {
 
   constructor(
     private readonly store: InboxStore,
+    private readonly backlog: InboxBacklog,
     @Inject(INBOX_PROCESSOR) private readonly processor: InboxProcessor,
     config: ConfigService<Settings, true>,
   ) {
@@ -34,8 +36,15 @@ export class WebhookService {
     if (!isValidLineSignature(rawBody, this.channelSecret, signature)) throw new InvalidSignatureError();
     const events = parseWebhookBody(rawBody);
     if (events.length === 0) return { received: 0, stored: 0 };
+    const room = this.backlog.admit(events.length);
+    if (room) await room;
     const now = new Date();
-    const stored = await this.store.insert(events, now, new Date(now.getTime() + this.reorderWindowMs));
+    let stored = 0;
+    try {
+      stored = await this.store.insert(events, now, new Date(now.getTime() + this.reorderWindowMs));
+    } finally {
+      this.backlog.unreserve(events.length - stored);
+    }
     if (stored < events.length) {
       this.logger.log(
         { duplicates: events.length - stored, ids: events.map((e) => e.webhookEventId) },

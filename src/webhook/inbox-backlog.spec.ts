@@ -1,0 +1,99 @@
+import { InboxBacklog } from './inbox-backlog';
+
+describe('InboxBacklog', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const started = (limit: number, pending = 0, maxWaitMs = 100) => {
+    const backlog = new InboxBacklog(limit, maxWaitMs);
+    backlog.start(pending);
+    return backlog;
+  };
+  /** Whether the promise has settled, after the microtasks queued so far. */
+  const settledYet = async (p: Promise<void> | undefined) => {
+    if (!p) return true;
+    let done = false;
+    void p.then(() => (done = true));
+    await Promise.resolve();
+    await Promise.resolve();
+    return done;
+  };
+
+  it('admits at once while the backlog is under its limit, and counts what it admits', () => {
+    const backlog = started(10, 8);
+    expect(backlog.admit(5)).toBeUndefined();
+    expect(backlog.size).toBe(13);
+  });
+
+  it('holds a webhook once the limit is reached, until processing makes room', async () => {
+    const backlog = started(10, 10);
+    const wait = backlog.admit(3);
+    expect(wait).toBeDefined();
+    expect(await settledYet(wait)).toBe(false);
+    backlog.settled(1);
+    expect(await settledYet(wait)).toBe(true);
+    expect(backlog.size).toBe(12);
+  });
+
+  it('lets waiting webhooks through in the order they came', async () => {
+    const backlog = started(2, 2);
+    const order: string[] = [];
+    const first = backlog.admit(1)!.then(() => order.push('first'));
+    const second = backlog.admit(1)!.then(() => order.push('second'));
+    // Room for one: the second waits although the first's events could be counted later.
+    backlog.settled(1);
+    await first;
+    expect(order).toEqual(['first']);
+    backlog.settled(1);
+    await second;
+    expect(order).toEqual(['first', 'second']);
+  });
+
+  it('lets through as many waiting webhooks as there is room for at once', async () => {
+    const backlog = started(4, 4);
+    const waits = [backlog.admit(1), backlog.admit(1), backlog.admit(1)];
+    backlog.settled(2);
+    expect(await Promise.all(waits.map(settledYet))).toEqual([true, true, false]);
+    expect(backlog.size).toBe(4);
+  });
+
+  it('stores a webhook anyway after the longest wait', async () => {
+    const backlog = started(1, 5, 100);
+    const wait = backlog.admit(2);
+    jest.advanceTimersByTime(99);
+    expect(await settledYet(wait)).toBe(false);
+    jest.advanceTimersByTime(1);
+    expect(await settledYet(wait)).toBe(true);
+    expect(backlog.size).toBe(7);
+  });
+
+  it('hands back what was reserved and not stored (duplicates, a failed commit)', () => {
+    const backlog = started(10, 0);
+    backlog.admit(5);
+    backlog.unreserve(2);
+    expect(backlog.size).toBe(3);
+    backlog.unreserve(0);
+    expect(backlog.size).toBe(3);
+  });
+
+  it('never counts below zero (rows stored by another process were processed here)', () => {
+    const backlog = started(10, 1);
+    backlog.settled(4);
+    expect(backlog.size).toBe(0);
+  });
+
+  it('holds nothing where this process does not drain the inbox, or with no limit', () => {
+    const notStarted = new InboxBacklog(1, 100);
+    expect(notStarted.admit(50)).toBeUndefined();
+    const unlimited = started(0, 1_000_000);
+    expect(unlimited.admit(50)).toBeUndefined();
+  });
+
+  it('lets every waiting webhook through when it stops (shutdown)', async () => {
+    const backlog = started(1, 1);
+    const waits = [backlog.admit(1), backlog.admit(2)];
+    backlog.stop();
+    for (const w of waits) expect(await settledYet(w)).toBe(true);
+    expect(backlog.admit(1)).toBeUndefined();
+  });
+});

@@ -1,0 +1,104 @@
+import { Logger } from '@nestjs/common';
+
+const WARN_EVERY_MS = 60_000;
+
+interface Waiter {
+  events: number;
+  admit: () => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Holds webhooks back while the inbox has more pending events than `limit`: a webhook waits until
+ * processing makes room, or `maxWaitMs` at most, and is then stored (never refused). Without it an
+ * overloaded process stores events far faster than it can act on them, the backlog grows without
+ * bound, and answering takes the thread from processing (measured: at saturation the worker got
+ * about 1,900 of 13,300 events/s), so every bot reply waits longer. Waiting answers slow LINE's
+ * deliveries to what this process can do; `maxWaitMs` stays under LINE's 2 s answer timeout.
+ *
+ * The count is this process's: rows it stored less rows whose outcome (done, or failed for good) it
+ * recorded, from the pending rows counted at start-up. It is active only where this process drains the inbox
+ * (`start`); rows written by other processes are not counted.
+ */
+export class InboxBacklog {
+  private readonly logger = new Logger(InboxBacklog.name);
+  private pending = 0;
+  private active = false;
+  private readonly waiters: Waiter[] = [];
+  private waited = 0;
+  private lastWarn = 0;
+
+  constructor(
+    /** Pending events above which webhooks wait; 0 turns waiting off. */
+    private readonly limit: number,
+    private readonly maxWaitMs: number,
+  ) {}
+
+  /** This process drains the inbox, which holds `pending` rows now. */
+  start(pending: number): void {
+    this.pending = pending;
+    this.active = this.limit > 0;
+  }
+
+  /** Stops holding webhooks back (shutdown): whoever waits is let through. */
+  stop(): void {
+    this.active = false;
+    while (this.waiters.length > 0) this.release(this.waiters[0]);
+  }
+
+  get size(): number {
+    return this.pending;
+  }
+
+  /**
+   * Reserves room for a webhook's events: undefined when there is room now (no promise on the hot
+   * path), else a promise that resolves when there is, or after `maxWaitMs`. Whatever is reserved
+   * and then not stored (duplicates, a failed commit) is handed back with `unreserve`.
+   */
+  admit(events: number): Promise<void> | undefined {
+    if (!this.active || this.pending < this.limit) {
+      this.pending += events;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => {
+      const waiter: Waiter = {
+        events,
+        admit: resolve,
+        timer: setTimeout(() => this.timedOut(waiter), this.maxWaitMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  unreserve(events: number): void {
+    if (events > 0) this.settled(events);
+  }
+
+  /** Rows stopped being pending: processed (their writes committed), or failed for good. */
+  settled(rows: number): void {
+    this.pending = Math.max(0, this.pending - rows);
+    while (this.waiters.length > 0 && this.pending < this.limit) this.release(this.waiters[0]);
+  }
+
+  private release(waiter: Waiter): void {
+    const at = this.waiters.indexOf(waiter);
+    if (at === -1) return;
+    this.waiters.splice(at, 1);
+    clearTimeout(waiter.timer);
+    this.pending += waiter.events;
+    waiter.admit();
+  }
+
+  private timedOut(waiter: Waiter): void {
+    this.release(waiter);
+    this.waited++;
+    const now = Date.now();
+    if (now - this.lastWarn < WARN_EVERY_MS) return;
+    this.logger.warn(
+      { pending: this.pending, limit: this.limit, webhooks: this.waited, waitedMs: this.maxWaitMs },
+      'Inbox backlog over its limit: webhooks waited the longest wait and were stored anyway',
+    );
+    this.lastWarn = now;
+    this.waited = 0;
+  }
+}
