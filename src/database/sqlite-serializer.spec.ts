@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
-import { serializeSqliteWork, sqliteExclusive } from './sqlite-serializer';
+import { serializeSqliteWork, sqliteExclusive, sqliteHoldBackground } from './sqlite-serializer';
 
 @Entity('notes')
 class Note {
@@ -26,6 +26,9 @@ async function open(serialized: boolean): Promise<DataSource> {
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
+const until = async (what: () => boolean) => {
+  while (!what()) await tick();
+};
 
 /** A transaction that writes, yields to others, then fails. */
 async function failingTransaction(ds: DataSource): Promise<void> {
@@ -132,6 +135,26 @@ describe('serializeSqliteWork', () => {
       const second = unit(log, 'worker 2');
       await Promise.all([first, second]);
       expect(log).toEqual(['worker 1', 'request read', 'worker 2']);
+    });
+
+    it('holds background units, not urgent ones, while a hold runs; the earlier queued go first', async () => {
+      const log: string[] = [];
+      const h = holder(log);
+      const before = unit(log, 'worker 1');
+      let release!: () => void;
+      const hold = sqliteHoldBackground(ds, async () => {
+        log.push('hold');
+        await new Promise<void>((r) => (release = r));
+      });
+      const later = unit(log, 'worker 2');
+      h.release();
+      await until(() => log.includes('hold'));
+      await unit(log, 'answer', true);
+      await tick();
+      expect(log).toEqual(['held', 'worker 1', 'hold', 'answer']);
+      release();
+      await Promise.all([h.done, before, hold, later]);
+      expect(log).toEqual(['held', 'worker 1', 'hold', 'answer', 'worker 2']);
     });
 
     it("runs each unit in its caller's async context", async () => {

@@ -18,6 +18,8 @@ import { EntityPersistExecutor } from 'typeorm/persistence/EntityPersistExecutor
  */
 class Mutex {
   private busy = false;
+  /** Background units wait while this is above 0 (see `holdBackground`); urgent ones run. */
+  private held = 0;
   private readonly urgent: Array<() => void> = [];
   private readonly background: Array<() => void> = [];
 
@@ -37,21 +39,41 @@ class Mutex {
           }
           void unit.then(resolve, reject).finally(() => this.next());
         });
-      if (!this.busy) {
+      if (!this.busy && (urgent || this.held === 0)) {
         this.busy = true;
         queueMicrotask(start);
       } else (urgent ? this.urgent : this.background).push(start);
     });
   }
 
+  /**
+   * Runs `fn` once the background units queued before it have run, with later background units
+   * held until it ends; urgent units go on meanwhile. `fn` runs outside any unit.
+   */
+  holdBackground<T>(fn: () => Promise<T>): Promise<T> {
+    return this.run(async () => void this.held++, false).then(() =>
+      fn().finally(() => {
+        this.held--;
+        if (!this.busy && this.held === 0 && this.background.length > 0) {
+          this.busy = true;
+          this.next();
+        }
+      }),
+    );
+  }
+
   private next(): void {
     const urgent = this.urgent.shift();
     if (urgent) return urgent();
-    if (this.background.length === 0) {
+    if (this.background.length === 0 || this.held > 0) {
       this.busy = false;
       return;
     }
-    setImmediate(() => (this.urgent.shift() ?? this.background.shift())?.());
+    setImmediate(() => {
+      const unit = this.urgent.shift() ?? (this.held === 0 ? this.background.shift() : undefined);
+      if (unit) unit();
+      else this.busy = false;
+    });
   }
 }
 
@@ -91,6 +113,16 @@ export function serializeSqliteWork(ds: DataSource): DataSource {
   runner.query = ((...args: Parameters<typeof query>) =>
     exclusive(ds, () => query(...args))) as typeof runner.query;
   return ds;
+}
+
+/**
+ * Runs `fn` while the background units (the worker's, the archive's, the index's) wait, and the
+ * urgent ones (webhook commits) still run; `fn` may run units of its own. For SQLite data sources
+ * only (without serializing, `fn` just runs).
+ */
+export function sqliteHoldBackground<T>(ds: DataSource, fn: () => Promise<T>): Promise<T> {
+  const mutex = mutexes.get(ds);
+  return mutex ? mutex.holdBackground(fn) : fn();
 }
 
 /**

@@ -6,8 +6,10 @@
  *
  * SQLite starts the WAL over only when a write begins with every frame copied, which sustained
  * writes never leave time for: once the WAL holds `quietFrames` and the thread has nearly caught
- * up, it asks the app for a quiet moment ('quiet'); the app holds its writes, sends 'quiet-go', and
- * this copies the frames left and answers 'quiet-done'. The app's next write starts the WAL over.
+ * up, it asks the app for a quiet moment ('quiet'). The app holds its background writes and sends
+ * 'quiet-go': this copies the frames left and answers 'quiet-done'; then it holds every write and
+ * sends 'quiet-end': this copies the few frames webhook commits added meanwhile, answers
+ * 'quiet-done' and may ask again. The app's next write starts the WAL over.
  */
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require('better-sqlite3');
@@ -42,9 +44,17 @@ parentPort.on('message', (message) => {
   // A quiet moment asked for just before shutdown may be granted after it: the connection is closed.
   if (stopped) return;
   if (message === 'quiet-go') {
+    // No passes until 'quiet-end': one under way when it comes would keep every write waiting.
+    clearTimeout(timer);
+    checkpoint();
+    parentPort.postMessage('quiet-done');
+    return;
+  }
+  if (message === 'quiet-end') {
     checkpoint();
     asked = false;
     parentPort.postMessage('quiet-done');
+    timer = setTimeout(pass, busyMs);
     return;
   }
   if (message !== 'stop') return;

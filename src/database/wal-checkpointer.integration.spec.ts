@@ -84,21 +84,30 @@ describe('WAL checkpoint thread (SQLite)', () => {
     const quietMoment = (worker: unknown) =>
       (checkpointer as unknown as { quietMoment(w: unknown): Promise<void> }).quietMoment(worker);
 
-    it("holds the app's database work until the thread has copied the last frames", async () => {
+    it('holds background writes while the thread copies, then every write for the last frames', async () => {
       serializeSqliteWork(adb.ds);
       const worker = thread();
       const moment = quietMoment(worker);
-      let wrote = false;
-      const write = sqliteExclusive(adb.ds, async () => {
-        wrote = true;
-      });
+      const log: string[] = [];
+      const write = (name: string, urgent = false) =>
+        sqliteExclusive(adb.ds, async () => void log.push(name), urgent);
       expect(await until(() => worker.postMessage.mock.calls.length === 1)).toBe(true);
-      expect(worker.postMessage).toHaveBeenCalledWith('quiet-go');
+      expect(worker.postMessage).toHaveBeenLastCalledWith('quiet-go');
+      // First step: the worker's writes wait; a webhook's commit does not.
+      const background = write('worker');
+      await write('webhook 1', true);
       await sleep(50);
-      expect(wrote).toBe(false);
+      expect(log).toEqual(['webhook 1']);
       worker.emit('message', 'quiet-done');
-      await Promise.all([moment, write]);
-      expect(wrote).toBe(true);
+      // Second step: every write waits for the thread.
+      expect(await until(() => worker.postMessage.mock.calls.length === 2)).toBe(true);
+      expect(worker.postMessage).toHaveBeenLastCalledWith('quiet-end');
+      const urgent = write('webhook 2', true);
+      await sleep(50);
+      expect(log).toEqual(['webhook 1']);
+      worker.emit('message', 'quiet-done');
+      await Promise.all([moment, background, urgent]);
+      expect(log).toEqual(['webhook 1', 'webhook 2', 'worker']);
       expect(checkpointer.quietMoments).toBe(1);
     });
 
