@@ -77,7 +77,10 @@ export interface WebhookSettings {
   shutdownGraceMs: number;
   /** Pending events above which webhooks wait for processing to make room (0: never wait). */
   maxBacklog: number;
-  /** The longest a webhook waits for room before it is stored anyway (LINE times out at 2 s). */
+  /**
+   * The longest a webhook waits for room, with the backlog at its limit, before it is stored anyway;
+   * the wait grows with the backlog, to 1 s at twice the limit (LINE times out at 2 s).
+   */
   backlogWaitMs: number;
   /** Processed events are deleted after this many days (their ids still deduplicate until then); 0 keeps them. */
   retentionDays: number;
@@ -264,7 +267,7 @@ export function loadSettings(env: Env): Settings {
       pollIntervalMs: integer(env, 'WEBHOOK_POLL_INTERVAL_MS', 2000, 10, 600_000),
       shutdownGraceMs: integer(env, 'WEBHOOK_SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
       maxBacklog: integer(env, 'WEBHOOK_MAX_BACKLOG', 10_000, 0, 10_000_000),
-      backlogWaitMs: integer(env, 'WEBHOOK_BACKLOG_WAIT_MS', 25, 1, 1500),
+      backlogWaitMs: integer(env, 'WEBHOOK_BACKLOG_WAIT_MS', 15, 1, 1000),
       retentionDays: integer(env, 'WEBHOOK_RETENTION_DAYS', 30, 0, 36500),
     },
     backup: {

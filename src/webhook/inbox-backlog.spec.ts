@@ -1,4 +1,4 @@
-import { InboxBacklog } from './inbox-backlog';
+import { InboxBacklog, LONGEST_WAIT_MS } from './inbox-backlog';
 
 describe('InboxBacklog', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -58,13 +58,21 @@ describe('InboxBacklog', () => {
   });
 
   it('stores a webhook anyway after the longest wait', async () => {
-    const backlog = started(1, 5, 100);
+    const backlog = started(10, 10, 100);
     const wait = backlog.admit(2);
     jest.advanceTimersByTime(99);
     expect(await settledYet(wait)).toBe(false);
     jest.advanceTimersByTime(1);
     expect(await settledYet(wait)).toBe(true);
-    expect(backlog.size).toBe(7);
+    expect(backlog.size).toBe(12);
+  });
+
+  it('waits longer the further the backlog is over its limit, up to a second at twice the limit', () => {
+    const waitAt = (pending: number) => started(1000, pending, 20).longestWait();
+    expect(waitAt(1000)).toBe(20);
+    expect(waitAt(1500)).toBe(510);
+    expect(waitAt(2000)).toBe(LONGEST_WAIT_MS);
+    expect(waitAt(50_000)).toBe(LONGEST_WAIT_MS);
   });
 
   it('hands back what was reserved and not stored (duplicates, a failed commit)', () => {

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 
 const WARN_EVERY_MS = 60_000;
+/** The longest wait, once the backlog is twice its limit: half LINE's 2 s answer timeout. */
+export const LONGEST_WAIT_MS = 1000;
 
 interface Waiter {
   events: number;
@@ -10,11 +12,14 @@ interface Waiter {
 
 /**
  * Holds webhooks back while the inbox has more pending events than `limit`: a webhook waits until
- * processing makes room, or `maxWaitMs` at most, and is then stored (never refused). Without it an
+ * processing makes room, and is stored after a while anyway (never refused): `waitMs` at the limit,
+ * longer the further the backlog is over it, up to LONGEST_WAIT_MS at twice the limit. A short
+ * wait keeps answers fast where it holds the backlog; where it does not (a slower database, more
+ * webhooks in flight), the backlog grows and the waits with it, until they hold it. Without it an
  * overloaded process stores events far faster than it can act on them, the backlog grows without
  * bound, and answering takes the thread from processing (measured: at saturation the worker got
  * about 1,900 of 13,300 events/s), so every bot reply waits longer. Waiting answers slow LINE's
- * deliveries to what this process can do; `maxWaitMs` stays under LINE's 2 s answer timeout.
+ * deliveries to what this process can do.
  *
  * The count is this process's: rows it stored less rows whose outcome (done, or failed for good) it
  * recorded, from the pending rows counted at start-up. It is active only where this process drains the inbox
@@ -31,7 +36,8 @@ export class InboxBacklog {
   constructor(
     /** Pending events above which webhooks wait; 0 turns waiting off. */
     private readonly limit: number,
-    private readonly maxWaitMs: number,
+    /** The longest a webhook waits with the backlog at its limit. */
+    private readonly waitMs: number,
   ) {}
 
   /** This process drains the inbox, which holds `pending` rows now. */
@@ -52,7 +58,7 @@ export class InboxBacklog {
 
   /**
    * Reserves room for a webhook's events: undefined when there is room now (no promise on the hot
-   * path), else a promise that resolves when there is, or after `maxWaitMs`. Whatever is reserved
+   * path), else a promise that resolves when there is, or after the longest wait. Whatever is reserved
    * and then not stored (duplicates, a failed commit) is handed back with `unreserve`.
    */
   admit(events: number): Promise<void> | undefined {
@@ -64,7 +70,7 @@ export class InboxBacklog {
       const waiter: Waiter = {
         events,
         admit: resolve,
-        timer: setTimeout(() => this.timedOut(waiter), this.maxWaitMs),
+        timer: setTimeout(() => this.timedOut(waiter), this.longestWait()),
       };
       this.waiters.push(waiter);
     });
@@ -78,6 +84,12 @@ export class InboxBacklog {
   settled(rows: number): void {
     this.pending = Math.max(0, this.pending - rows);
     while (this.waiters.length > 0 && this.pending < this.limit) this.release(this.waiters[0]);
+  }
+
+  /** From `waitMs` at the limit to LONGEST_WAIT_MS at twice the limit, in proportion. */
+  longestWait(): number {
+    const over = Math.min(1, Math.max(0, (this.pending - this.limit) / this.limit));
+    return Math.round(this.waitMs + (Math.max(this.waitMs, LONGEST_WAIT_MS) - this.waitMs) * over);
   }
 
   private release(waiter: Waiter): void {
@@ -95,8 +107,8 @@ export class InboxBacklog {
     const now = Date.now();
     if (now - this.lastWarn < WARN_EVERY_MS) return;
     this.logger.warn(
-      { pending: this.pending, limit: this.limit, webhooks: this.waited, waitedMs: this.maxWaitMs },
-      'Inbox backlog over its limit: webhooks waited the longest wait and were stored anyway',
+      { pending: this.pending, limit: this.limit, webhooks: this.waited },
+      'Inbox backlog over its limit: webhooks waited their longest wait and were stored anyway',
     );
     this.lastWarn = now;
     this.waited = 0;
