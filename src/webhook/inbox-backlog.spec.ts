@@ -4,8 +4,8 @@ describe('InboxBacklog', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  const started = (limit: number, pending = 0, maxWaitMs = 100) => {
-    const backlog = new InboxBacklog(limit, maxWaitMs);
+  const started = (limit: number, pending = 0, waitMs = 100) => {
+    const backlog = new InboxBacklog(limit, waitMs);
     backlog.start(pending);
     return backlog;
   };

@@ -22,8 +22,8 @@ interface Waiter {
  * deliveries to what this process can do.
  *
  * The count is this process's: rows it stored less rows whose outcome (done, or failed for good) it
- * recorded, from the pending rows counted at start-up. It is active only where this process drains the inbox
- * (`start`); rows written by other processes are not counted.
+ * recorded, from the pending rows counted at start-up. It is active only where this process drains
+ * the inbox (`start`); rows written by other processes are not counted.
  */
 export class InboxBacklog {
   private readonly logger = new Logger(InboxBacklog.name);
@@ -58,8 +58,8 @@ export class InboxBacklog {
 
   /**
    * Reserves room for a webhook's events: undefined when there is room now (no promise on the hot
-   * path), else a promise that resolves when there is, or after the longest wait. Whatever is reserved
-   * and then not stored (duplicates, a failed commit) is handed back with `unreserve`.
+   * path), else a promise that resolves when there is, or after the longest wait. Whatever is
+   * reserved and then not stored (duplicates, a failed commit) is handed back with `unreserve`.
    */
   admit(events: number): Promise<void> | undefined {
     if (!this.active || this.pending < this.limit) {
