@@ -12,7 +12,8 @@ import { channelKey, indexTerms } from './terms';
  * transaction also holds the one connection (webhooks wait behind it), which caps it.
  */
 const BATCH = 400;
-const TERM_CHUNK = 1024;
+/** Term rows per INSERT; each is a turn of the event loop held (1,024: p99 about 4 ms higher). */
+const TERM_CHUNK = 256;
 /** After a wake, wait this long so that the messages archived meanwhile share the batch. */
 const GATHER_MS = 100;
 const RETRY_MS = 1000;
