@@ -28,7 +28,11 @@ async function appHolding(fake: FakeLine, env: Record<string, string>) {
     },
     100,
   );
-  return { t, release, started };
+  const close = async () => {
+    release();
+    await t.close();
+  };
+  return { t, release, started, close };
 }
 
 describe('webhooks wait while the inbox backlog is over its limit', () => {
@@ -37,7 +41,7 @@ describe('webhooks wait while the inbox backlog is over its limit', () => {
   afterAll(() => fake.stop());
 
   it('holds a webhook until processing makes room, then stores and answers it: nothing is lost', async () => {
-    const { t, release, started } = await appHolding(fake, {
+    const { t, release, started, close } = await appHolding(fake, {
       WEBHOOK_MAX_BACKLOG: '2',
       WEBHOOK_BACKLOG_WAIT_MS: '1000',
     });
@@ -67,13 +71,12 @@ describe('webhooks wait while the inbox backlog is over its limit', () => {
       expect(rows.map((r) => r.state)).toEqual(['done', 'done', 'done']);
       expect(started).toEqual(['hold 1', 'hold 2', 'late']);
     } finally {
-      release();
-      await t.close();
+      await close();
     }
   });
 
   it('stores and answers a webhook anyway after the longest wait', async () => {
-    const { t, release } = await appHolding(fake, {
+    const { t, release, close } = await appHolding(fake, {
       WEBHOOK_MAX_BACKLOG: '1',
       WEBHOOK_BACKLOG_WAIT_MS: '200',
     });
@@ -91,13 +94,12 @@ describe('webhooks wait while the inbox backlog is over its limit', () => {
       release();
       await waitForInboxDrained(t);
     } finally {
-      release();
-      await t.close();
+      await close();
     }
   });
 
   it('holds nothing where this process does not drain the inbox (WEBHOOK_WORKER=off)', async () => {
-    const { t, release } = await appHolding(fake, {
+    const { t, close } = await appHolding(fake, {
       WEBHOOK_WORKER: 'off',
       WEBHOOK_MAX_BACKLOG: '1',
       WEBHOOK_BACKLOG_WAIT_MS: '1000',
@@ -110,8 +112,7 @@ describe('webhooks wait while the inbox backlog is over its limit', () => {
       expect(Date.now() - sentAt).toBeLessThan(1000);
       expect(await inboxRows(t)).toHaveLength(3);
     } finally {
-      release();
-      await t.close();
+      await close();
     }
   });
 });

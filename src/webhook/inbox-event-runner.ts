@@ -70,9 +70,7 @@ export class InboxEventRunner {
     } catch (err) {
       for (const [, , write] of committing) write.commitNow();
       await this.committed(committing, completed);
-      const outcome = this.recordFailure(row, [...completed], err);
-      if (outcome === 'failed') this.backlog.settled(1);
-      return outcome;
+      return this.recordFailure(row, [...completed], err);
     }
     if (committing.length === 0) return this.done(row, completed);
     return {
@@ -87,11 +85,7 @@ export class InboxEventRunner {
     completed: Set<string>,
   ): Promise<RunOutcome> {
     const failure = await this.committed(committing, completed);
-    if (failure) {
-      const outcome = this.recordFailure(row, [...completed], failure.err);
-      if (outcome === 'failed') this.backlog.settled(1);
-      return outcome;
-    }
+    if (failure) return this.recordFailure(row, [...completed], failure.err);
     return this.done(row, completed);
   }
 
@@ -125,6 +119,7 @@ export class InboxEventRunner {
     if (attempts >= this.settings.maxAttempts) {
       this.logger.error({ ...ids, err: error }, 'Event failed for good; its chat goes on');
       this.store.markFailed(row.id, attempts, completed, error, new Date());
+      this.backlog.settled(1);
       return 'failed';
     }
     const delay = retryDelayMs(attempts, this.settings.retryBaseMs, this.settings.retryMaxMs);

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { yieldToEventLoop } from '../common/yield-to-event-loop';
 import type { Settings, WebhookSettings } from '../config/settings';
 import { InboxBacklog } from './inbox-backlog';
 import { InboxEventRunner, RunOutcome, Settling } from './inbox-event-runner';
@@ -27,7 +28,6 @@ const MAX_POSITIONS = 10_000;
  */
 const STALLED_AFTER_MS = 100;
 const MAX_STALLED = 32;
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Drains the inbox inside this process. Events of one chat run one at a time in (timestamp, id)

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { yieldToEventLoop } from '../../common/yield-to-event-loop';
 import { Dialect } from '../../database/columns';
 import { inList, insertChunks } from '../../database/statement-chunks';
 import { dialectOfSource, num, onConflictIgnore, placeholders } from '../db-values';
@@ -20,7 +21,6 @@ const TERM_CHUNK = { sqlite: 256, mysql: 1024 } as const;
 /** After a wake, wait this long so that the messages archived meanwhile share the batch. */
 const GATHER_MS = 100;
 const RETRY_MS = 1000;
-const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Writes the search index of archived messages behind the archive. ArchiveService queues each new
@@ -96,7 +96,7 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
       total += taken;
       if (taken < batch || this.closing) return total;
       // Let webhooks and the inbox have the connection between batches.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
     }
   }
 
@@ -133,7 +133,7 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
       for (const rows of insertChunks(this.dialect, terms, TERM_CHUNK[this.dialect])) {
         // On SQLite, a turn of the event loop between the steps of a batch (building the terms,
         // each insert): they ran back to back, for up to 40 ms with no request read.
-        if (this.dialect === 'sqlite') await yieldTurn();
+        if (this.dialect === 'sqlite') await yieldToEventLoop();
         await em.query(
           `INSERT INTO backup_message_terms (channel_key, term, ts, message_pk)
            VALUES ${placeholders(rows.length, 4)} ${onConflictIgnore(this.dialect, 'term')}`,
