@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { EventContext, EventDispatcher } from '../src/webhook/event-dispatcher';
@@ -17,13 +17,10 @@ import { inboxRows, waitForInboxDrained } from './support/inbox';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
-/** LINE's own sample webhook (line-bot-sdk-python's tests), kept beside the repository in shared/. */
-const FIXTURE = resolve(__dirname, '../../shared/fixtures/line-bot-sdk-python-webhook.json');
+/** LINE's own sample webhook (line-bot-sdk-python's tests), the copy the fake platform keeps. */
+const FIXTURE = resolve(__dirname, 'fake-line/fixtures/line-bot-sdk-python-webhook.json');
 
 function loadFixture(): string {
-  if (!existsSync(FIXTURE)) {
-    throw new Error(`Missing ${FIXTURE}: clone the shared/ folder beside the repository (see README)`);
-  }
   return readFileSync(FIXTURE, 'utf8');
 }
 
