@@ -14,12 +14,17 @@ class Note {
   owner: string;
 }
 
-async function open(serialized: boolean): Promise<DataSource> {
+const newFile = () => join(mkdtempSync(join(tmpdir(), 'lgm-ser-')), 'db.sqlite');
+
+async function open(serialized: boolean, database = newFile()): Promise<DataSource> {
   const ds = new DataSource({
     type: 'better-sqlite3',
-    database: join(mkdtempSync(join(tmpdir(), 'lgm-ser-')), 'db.sqlite'),
+    database,
     entities: [Note],
     synchronize: true, // a throw-away schema for this unit test only; the app uses migrations
+    // A lock wait blocks the whole thread (better-sqlite3 is synchronous): fail fast if one comes.
+    timeout: 300,
+    prepareDatabase: (conn: { pragma(p: string): unknown }) => void conn.pragma('journal_mode = WAL'),
   });
   if (serialized) serializeSqliteWork(ds);
   return ds.initialize();
@@ -94,6 +99,36 @@ describe('serializeSqliteWork', () => {
       expect((await ds.getRepository(Note).find()).map((n) => n.id)).toEqual(['outer']);
     } finally {
       await ds.destroy();
+    }
+  });
+
+  it('orders the units of two data sources on one file (two apps in one process)', async () => {
+    const file = newFile();
+    const a = await open(true, file);
+    const b = await open(true, file);
+    try {
+      // Without one queue for the file, b's insert waits for a's write lock, synchronously: a
+      // cannot go on to commit, and b fails with SQLITE_BUSY when the wait runs out.
+      await Promise.all([
+        a.transaction(async (em) => {
+          await em.insert(Note, { id: 'a1', owner: 'a' });
+          await tick();
+          await tick();
+          await em.insert(Note, { id: 'a2', owner: 'a' });
+        }),
+        (async () => {
+          await tick();
+          await b.getRepository(Note).insert({ id: 'b1', owner: 'b' });
+        })(),
+      ]);
+      expect((await b.getRepository(Note).find({ order: { id: 'ASC' } })).map((n) => n.id)).toEqual([
+        'a1',
+        'a2',
+        'b1',
+      ]);
+    } finally {
+      await a.destroy();
+      await b.destroy();
     }
   });
 

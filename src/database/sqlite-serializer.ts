@@ -1,4 +1,5 @@
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { resolve } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { EntityPersistExecutor } from 'typeorm/persistence/EntityPersistExecutor';
 
@@ -77,13 +78,32 @@ class Mutex {
   }
 }
 
-const insideUnit = new AsyncLocalStorage<DataSource>();
+const insideUnit = new AsyncLocalStorage<Mutex>();
 const mutexes = new WeakMap<DataSource, Mutex>();
+/**
+ * One queue per database file: two data sources on one file in one process (a second app in a
+ * test, sharing the database) would otherwise deadlock. A lock wait in better-sqlite3 blocks the
+ * thread, so the unit holding the write lock could not go on to commit, and the waiter would fail
+ * with SQLITE_BUSY when busy_timeout ran out.
+ */
+const mutexesByFile = new Map<string, WeakRef<Mutex>>();
+
+function mutexFor(ds: DataSource): Mutex {
+  const database = (ds.options as { database?: unknown }).database;
+  if (typeof database !== 'string' || database === '' || database === ':memory:') return new Mutex();
+  const file = resolve(database);
+  const shared = mutexesByFile.get(file)?.deref();
+  if (shared) return shared;
+  for (const [key, ref] of mutexesByFile) if (!ref.deref()) mutexesByFile.delete(key);
+  const mutex = new Mutex();
+  mutexesByFile.set(file, new WeakRef(mutex));
+  return mutex;
+}
 
 function exclusive<T>(ds: DataSource, fn: () => Promise<T>, urgent = false): Promise<T> {
   const mutex = mutexes.get(ds);
-  if (!mutex || insideUnit.getStore() === ds) return fn();
-  return mutex.run(() => insideUnit.run(ds, fn), urgent);
+  if (!mutex || insideUnit.getStore() === mutex) return fn();
+  return mutex.run(() => insideUnit.run(mutex, fn), urgent);
 }
 
 let prototypesPatched = false;
@@ -107,7 +127,7 @@ function patchPrototypes(): void {
 /** Call before `initialize()`, for SQLite data sources only. */
 export function serializeSqliteWork(ds: DataSource): DataSource {
   patchPrototypes();
-  mutexes.set(ds, new Mutex());
+  mutexes.set(ds, mutexFor(ds));
   const runner = ds.driver.createQueryRunner('master');
   const query = runner.query.bind(runner);
   runner.query = ((...args: Parameters<typeof query>) =>
