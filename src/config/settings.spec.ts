@@ -30,6 +30,20 @@ describe('loadSettings', () => {
     });
   });
 
+  it("sizes the worker's defaults to the database, and lets WEBHOOK_* override them", () => {
+    const mysql = 'mysql://root@127.0.0.1:3306/lgm';
+    const pick = (env: Record<string, string>) => {
+      const { concurrency, maxBacklog } = load(env).webhook;
+      return { concurrency, maxBacklog };
+    };
+    expect(pick({})).toEqual({ concurrency: 5, maxBacklog: 10_000 });
+    expect(pick({ DATABASE_URL: mysql })).toEqual({ concurrency: 32, maxBacklog: 5_000 });
+    expect(pick({ DATABASE_URL: mysql, WEBHOOK_MAX_BACKLOG: '0', WEBHOOK_CONCURRENCY: '8' })).toEqual({
+      concurrency: 8,
+      maxBacklog: 0,
+    });
+  });
+
   it('generates a JWT secret once and keeps it in DATA_DIR', () => {
     const dir = dataDir();
     const first = loadSettings({ DATA_DIR: dir });
