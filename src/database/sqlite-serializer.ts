@@ -1,7 +1,7 @@
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
-import { resolve } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { EntityPersistExecutor } from 'typeorm/persistence/EntityPersistExecutor';
+import { sqliteFile } from './sqlite-connection';
 
 /**
  * TypeORM gives every caller the same SQLite connection and query runner, so two concurrent
@@ -89,9 +89,8 @@ const mutexes = new WeakMap<DataSource, Mutex>();
 const mutexesByFile = new Map<string, WeakRef<Mutex>>();
 
 function mutexFor(ds: DataSource): Mutex {
-  const database = (ds.options as { database?: unknown }).database;
-  if (typeof database !== 'string' || database === '' || database === ':memory:') return new Mutex();
-  const file = resolve(database);
+  const file = sqliteFile(ds);
+  if (!file) return new Mutex();
   const shared = mutexesByFile.get(file)?.deref();
   if (shared) return shared;
   for (const [key, ref] of mutexesByFile) if (!ref.deref()) mutexesByFile.delete(key);

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DataSource } from 'typeorm';
-import { sqliteConnection } from './sqlite-connection';
+import { sqliteConnection, sqliteFile } from './sqlite-connection';
 import { sqliteExclusive, sqliteHoldBackground } from './sqlite-serializer';
 
 /** SQLite's own default: the writer copies the WAL into the file once it holds this many pages. */
@@ -55,8 +55,8 @@ export class WalCheckpointer implements OnApplicationBootstrap, OnModuleDestroy 
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   onApplicationBootstrap(): void {
-    const file = this.ds.options.type === 'better-sqlite3' ? this.ds.options.database : undefined;
-    if (typeof file !== 'string' || file === ':memory:') return;
+    const file = sqliteFile(this.ds);
+    if (!file) return;
     const worker = new Worker(join(__dirname, 'wal-checkpoint.worker.js'), {
       workerData: { file, busyMs: BUSY_MS, idleMs: IDLE_MS, quietFrames: this.quietFrames },
     });
