@@ -191,9 +191,14 @@ async function insert(ds: DataSource, o: Options): Promise<void> {
     }
   }
   const seconds = ms(process.hrtime.bigint() - t0) / 1000;
-  const [{ n: terms }] = await ds.query('SELECT COUNT(*) AS n FROM backup_message_terms');
+  const [{ n: entries }] = await ds.query(
+    o.db === 'sqlite'
+      ? 'SELECT COUNT(*) AS n FROM backup_message_fts'
+      : 'SELECT COUNT(*) AS n FROM backup_message_terms',
+  );
+  const unit = o.db === 'sqlite' ? 'index documents' : 'index terms';
   console.log(
-    `insert: ${o.messages.toLocaleString('en')} messages (${Number(terms).toLocaleString('en')} index terms) in ${seconds.toFixed(1)} s = ${Math.round(o.messages / seconds).toLocaleString('en')} messages/s`,
+    `insert: ${o.messages.toLocaleString('en')} messages (${Number(entries).toLocaleString('en')} ${unit}) in ${seconds.toFixed(1)} s = ${Math.round(o.messages / seconds).toLocaleString('en')} messages/s`,
   );
   console.log(`  largest channel ${channelId(0)}: ${perChannel[0].toLocaleString('en')} messages`);
   if (o.db === 'sqlite') {

@@ -32,6 +32,31 @@ describe('migrations', () => {
     expect(await ds.showMigrations()).toBe(false);
   });
 
+  it('queues every archived message again for the search index when SQLite moves it to FTS5', async () => {
+    const has = (table: string) => ds.createQueryRunner().hasTable(table);
+    if (ds.options.type !== 'better-sqlite3') {
+      // MySQL keeps its term table.
+      expect([await has('backup_message_terms'), await has('backup_message_fts')]).toEqual([true, false]);
+      return;
+    }
+    await ds.undoLastMigration({ transaction: 'each' });
+    expect(await has('backup_message_terms')).toBe(true);
+    await ds.query(
+      `INSERT INTO backup_messages (channel_id, entry_key, event_id, msg_type, ts, search_text, archived_at)
+       VALUES ('Cmig', 'mig-1', 'e1', 'text', 1, '搬家 moved', '2026-01-01 00:00:00'),
+              ('Cmig', 'mig-2', 'e2', 'image', 2, NULL, '2026-01-01 00:00:00')`,
+    );
+    await ds.query('DELETE FROM backup_index_queue');
+    await ds.runMigrations({ transaction: 'each' });
+    const queued = await ds.query(
+      'SELECT m.entry_key AS k FROM backup_index_queue q JOIN backup_messages m ON m.id = q.message_pk',
+    );
+    expect(queued).toEqual([{ k: 'mig-1' }]);
+    expect([await has('backup_message_terms'), await has('backup_message_fts')]).toEqual([false, true]);
+    await ds.query("DELETE FROM backup_messages WHERE channel_id = 'Cmig'");
+    await ds.query('DELETE FROM backup_index_queue');
+  });
+
   it('stores emoji and CJK text intact and times in UTC, whatever the process time zone', async () => {
     const when = new Date('2025-01-15T08:00:00.123Z');
     const name = '購物討論群 😀🎉 ไทย';

@@ -11,6 +11,7 @@ import { makeJoinEvent, makeTextEvent, randomGroupId, randomUserId } from './fak
 import { FakeLine, FakeUser } from './fake-line/fake-line';
 import { postWebhook } from './fake-line/webhook';
 import { inboxRows, waitForInboxDrained } from './support/inbox';
+import { dropIndexEntries, indexEntries, messagePk } from './support/search-index';
 import { createTestApp, TestApp } from './support/test-app';
 import { createTestDatabase, TestDatabase, testDbKind } from './support/test-database';
 import { waitFor } from './support/wait-for';
@@ -397,16 +398,7 @@ describe('inbox worker: shutdown and crashes', () => {
     await postWebhook(first, [makeJoinEvent({ groupId, timestamp: Date.now() - 1000 }), hello]).expect(200);
     await waitForInboxDrained(first);
     const ds = () => first.app.get(DataSource);
-    const termsOf = async (d: DataSource) =>
-      Number(
-        (
-          await d.query(
-            `SELECT COUNT(*) AS n FROM backup_message_terms t JOIN backup_messages m ON m.id = t.message_pk
-             WHERE m.entry_key = ?`,
-            [hello.message.id],
-          )
-        )[0].n,
-      );
+    const termsOf = async (d: DataSource) => indexEntries(d, await messagePk(d, hello.message.id));
     const queued = async (d: DataSource) =>
       Number((await d.query('SELECT COUNT(*) AS n FROM backup_index_queue'))[0].n);
     // Written behind the archive, shortly after.
@@ -415,10 +407,8 @@ describe('inbox worker: shutdown and crashes', () => {
 
     // A crash before the indexer ran: the message is archived and queued, its terms not written.
     // (Nothing wakes this app's indexer again: only new archive writes and start-up do.)
-    const [{ id }] = await ds().query('SELECT id FROM backup_messages WHERE entry_key = ?', [
-      hello.message.id,
-    ]);
-    await ds().query('DELETE FROM backup_message_terms WHERE message_pk = ?', [id]);
+    const id = await messagePk(ds(), hello.message.id);
+    await dropIndexEntries(ds(), id);
     await ds().query('INSERT INTO backup_index_queue (message_pk) VALUES (?)', [id]);
     expect(await termsOf(ds())).toBe(0);
     await first.close();

@@ -255,15 +255,27 @@ export class ArchiveService {
     });
   }
 
-  /** Removes messages' search terms, recomputed from the normalized text they were made from. */
+  /**
+   * Removes messages from the search index: their FTS5 documents on SQLite; on MySQL their terms,
+   * recomputed from the normalized text they were made from.
+   */
   async deleteTerms(
     em: EntityManager,
     channelId: string,
     messages: Array<{ id: number; ts: number; search: string | null }>,
   ): Promise<void> {
+    const indexed = messages.filter((m): m is typeof m & { search: string } => !!m.search);
+    if (this.dialect === 'sqlite') {
+      for (const ids of chunks(
+        indexed.map((m) => m.id),
+        500,
+      )) {
+        await em.query(`DELETE FROM backup_message_fts WHERE rowid IN ${inList(ids.length)}`, ids);
+      }
+      return;
+    }
     const key = channelKey(channelId);
-    for (const m of messages) {
-      if (!m.search) continue;
+    for (const m of indexed) {
       for (const termChunk of chunks(indexTerms(m.search), 500)) {
         await em.query(
           `DELETE FROM backup_message_terms

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { Dialect } from '../database/columns';
+import { dialectOfSource } from './db-values';
 import { MEDIA_JOIN, MESSAGE_COLUMNS, MessageRow, toMessageRow } from './message-row';
-import { channelKey, QueryPlan } from './search/terms';
+import { channelKey, ftsQuery, QueryPlan } from './search/terms';
 
 export interface TimelineFilter {
   channelId: string;
@@ -21,11 +23,12 @@ export interface Keyset {
 }
 
 /**
- * Posting lists shorter than this are read whole and sorted; a single character found more often is
- * searched by reading the channel's newest messages instead, where it is then frequent enough to fill
- * a page quickly. Either way a one-character search reads a bounded number of rows per match.
+ * Candidates up to this many are read whole and sorted (SQLite: every query; MySQL: one character);
+ * a query found more often is searched by reading the channel's newest messages instead, where it is
+ * then frequent enough to fill a page quickly. Either way a search reads a bounded number of rows per
+ * match.
  */
-const PREFIX_SORT_LIMIT = 5000;
+const SORT_LIMIT = 5000;
 /** Counting each bigram's postings up to here is enough to pick the rarest one to drive a search. */
 const DRIVER_COUNT_CAP = 2000;
 
@@ -35,7 +38,11 @@ const DRIVER_COUNT_CAP = 2000;
  */
 @Injectable()
 export class TimelineRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  private readonly dialect: Dialect;
+
+  constructor(@InjectDataSource() private readonly ds: DataSource) {
+    this.dialect = dialectOfSource(ds);
+  }
 
   async exists(channelId: string, messageId: string): Promise<boolean> {
     const rows = await this.ds.query(
@@ -112,9 +119,11 @@ export class TimelineRepository {
     // The queue first: a message indexed between the two reads is then in both, never in neither.
     const queued = await this.searchQueued(filter, plan.normalized, limit, before);
     const indexed =
-      plan.kind === 'terms'
-        ? await this.searchTerms(filter, plan.terms, plan.normalized, limit, before)
-        : await this.searchPrefix(filter, plan, limit, before);
+      this.dialect === 'sqlite'
+        ? await this.searchFts(filter, plan, limit, before)
+        : plan.kind === 'terms'
+          ? await this.searchTerms(filter, plan.terms, plan.normalized, limit, before)
+          : await this.searchPrefix(filter, plan, limit, before);
     if (queued.length === 0) return indexed;
     const byPk = new Map([...indexed, ...queued].map((r) => [r.pk, r]));
     return [...byPk.values()].sort((a, b) => b.timestamp - a.timestamp || b.pk - a.pk).slice(0, limit);
@@ -140,7 +149,46 @@ export class TimelineRepository {
   }
 
   /**
-   * Walks the rarest bigram's posting list in timeline order (newest first), keeps the messages that
+   * SQLite: FTS5 intersects the chat's posting lists of the query's terms (or reads those of one
+   * character's terms). Up to SORT_LIMIT candidates are read whole, checked against the text
+   * and sorted by time; a query with more reads the channel's newest messages instead, where it is
+   * then frequent enough to fill a page quickly.
+   */
+  private async searchFts(
+    filter: TimelineFilter,
+    plan: QueryPlan,
+    limit: number,
+    before?: Keyset,
+  ): Promise<MessageRow[]> {
+    const match = ftsQuery(channelKey(filter.channelId), plan);
+    const [{ n }] = await this.ds.query(
+      `SELECT COUNT(*) AS n FROM (SELECT rowid FROM backup_message_fts
+         WHERE backup_message_fts MATCH ? LIMIT ${SORT_LIMIT + 1}) c`,
+      [match],
+    );
+    const where = ['m.channel_id = ?', 'INSTR(m.search_text, ?) > 0'];
+    const params: unknown[] = [filter.channelId, plan.normalized];
+    this.addFilters('m', filter, where, params);
+    if (before) addBefore('m.ts', 'm.id', before, where, params);
+    if (Number(n) > SORT_LIMIT) {
+      return this.rows(
+        `SELECT ${MESSAGE_COLUMNS} FROM backup_messages m ${MEDIA_JOIN}
+         WHERE ${where.join(' AND ')} ORDER BY m.ts DESC, m.id DESC LIMIT ?`,
+        [...params, limit],
+      );
+    }
+    // CROSS JOIN makes SQLite start from the candidates, not walk the channel's messages.
+    return this.rows(
+      `SELECT ${MESSAGE_COLUMNS}
+       FROM (SELECT rowid AS pk FROM backup_message_fts WHERE backup_message_fts MATCH ?) c
+       CROSS JOIN backup_messages m ${MEDIA_JOIN}
+       WHERE m.id = c.pk AND ${where.join(' AND ')} ORDER BY m.ts DESC, m.id DESC LIMIT ?`,
+      [match, ...params, limit],
+    );
+  }
+
+  /**
+   * MySQL: walks the rarest bigram's posting list in timeline order (newest first), keeps the messages that
    * have every other bigram too (primary-key lookups) and whose text really contains the query.
    */
   private async searchTerms(
@@ -188,6 +236,7 @@ export class TimelineRepository {
     );
   }
 
+  /** MySQL: a one-character query. */
   private async searchPrefix(
     filter: TimelineFilter,
     plan: Extract<QueryPlan, { kind: 'prefix' }>,
@@ -197,14 +246,14 @@ export class TimelineRepository {
     const key = channelKey(filter.channelId);
     const [{ n }] = await this.ds.query(
       `SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM backup_message_terms
-         WHERE channel_key = ? AND term BETWEEN ? AND ? LIMIT ${PREFIX_SORT_LIMIT + 1}) c`,
+         WHERE channel_key = ? AND term BETWEEN ? AND ? LIMIT ${SORT_LIMIT + 1}) c`,
       [key, plan.from, plan.to],
     );
     const where = ['m.channel_id = ?', 'INSTR(m.search_text, ?) > 0'];
     const params: unknown[] = [filter.channelId, plan.normalized];
     this.addFilters('m', filter, where, params);
     if (before) addBefore('m.ts', 'm.id', before, where, params);
-    if (Number(n) <= PREFIX_SORT_LIMIT) {
+    if (Number(n) <= SORT_LIMIT) {
       where.push(
         'm.id IN (SELECT message_pk FROM backup_message_terms WHERE channel_key = ? AND term BETWEEN ? AND ?)',
       );

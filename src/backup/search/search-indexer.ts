@@ -1,23 +1,30 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { yieldToEventLoop } from '../../common/yield-to-event-loop';
 import { Dialect } from '../../database/columns';
 import { inList, insertChunks } from '../../database/statement-chunks';
 import { dialectOfSource, num, onConflictIgnore, placeholders } from '../db-values';
-import { channelKey, indexTerms } from './terms';
+import { channelKey, ftsWords, indexTerms } from './terms';
+
+interface IndexedMessage {
+  id: unknown;
+  channel_id: string;
+  ts: unknown;
+  search_text: string | null;
+}
 
 /**
- * Messages per transaction. The postings of one chat and term share a page of the term table, so
- * the more messages a transaction indexes, the fewer pages it writes per message; on SQLite a
- * transaction also holds the one connection (webhooks wait behind it), which caps it.
+ * Messages per transaction. The more a transaction indexes, the fewer pages it writes per message
+ * (MySQL: the postings of one chat and term share a page of the term table; SQLite: one FTS5
+ * segment per transaction); on SQLite a transaction also holds the one connection (webhooks wait
+ * behind it), which caps it.
  */
 const BATCH = 400;
-/**
- * Term rows per INSERT. On SQLite each runs on the event loop, after a turn of it: 1,024 held it
- * long enough to raise the answers' p99 by about 4 ms. On MySQL each is a round trip: few and large.
- */
-const TERM_CHUNK = { sqlite: 256, mysql: 1024 } as const;
+/** Term rows per INSERT on MySQL, where each is a round trip: few and large. */
+const TERM_CHUNK = 1024;
+/** Documents per INSERT on SQLite, each on the event loop after a turn of it. */
+const FTS_CHUNK = 100;
 /** After a wake, wait this long so that the messages archived meanwhile share the batch. */
 const GATHER_MS = 100;
 const RETRY_MS = 1000;
@@ -25,9 +32,9 @@ const RETRY_MS = 1000;
 /**
  * Writes the search index of archived messages behind the archive. ArchiveService queues each new
  * message with text (backup_index_queue) in the transaction that stores it; this takes the queue
- * in order, in batches, and writes their terms and removes them from the queue in one transaction.
- * A crash leaves the rest queued; start-up resumes it. Searches read the queued messages directly
- * (TimelineRepository), so a message is found from the moment it is archived.
+ * in order, in batches, and writes their index entries and removes them from the queue in one
+ * transaction. A crash leaves the rest queued; start-up resumes it. Searches read the queued
+ * messages directly (TimelineRepository), so a message is found from the moment it is archived.
  */
 @Injectable()
 export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -108,38 +115,16 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
         )
       ).map((r: { message_pk: unknown }) => num(r.message_pk));
       if (pks.length === 0) return 0;
+      // A message deleted (retention) or emptied (unsend) since it was queued has nothing to index.
       // Locked on MySQL: an unsend or a retention pass that changes one of these messages waits for
       // this transaction, and then deletes the terms it wrote, or this reads what they left.
-      const messages: Array<{ id: unknown; channel_id: string; ts: unknown; search_text: string | null }> =
-        await em.query(
-          `SELECT id, channel_id, ts, search_text FROM backup_messages WHERE id IN ${inList(pks.length)}
+      const messages: IndexedMessage[] = await em.query(
+        `SELECT id, channel_id, ts, search_text FROM backup_messages WHERE id IN ${inList(pks.length)}
            ${this.dialect === 'mysql' ? 'FOR UPDATE' : ''}`,
-          pks,
-        );
-      const terms: number[][] = [];
-      // A hash per chat, not per message: a batch holds runs of a few chats' messages.
-      const keys = new Map<string, number>();
-      // A message deleted (retention) or emptied (unsend) since it was queued has nothing to index.
-      for (const m of messages) {
-        if (!m.search_text) continue;
-        let key = keys.get(m.channel_id);
-        if (key === undefined) keys.set(m.channel_id, (key = channelKey(m.channel_id)));
-        const pk = num(m.id);
-        const ts = num(m.ts);
-        for (const term of indexTerms(m.search_text)) terms.push([key, term, ts, pk]);
-      }
-      // In key order: consecutive inserts land on the same pages.
-      terms.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
-      for (const rows of insertChunks(this.dialect, terms, TERM_CHUNK[this.dialect])) {
-        // On SQLite, a turn of the event loop between the steps of a batch (building the terms,
-        // each insert): they ran back to back, for up to 40 ms with no request read.
-        if (this.dialect === 'sqlite') await yieldToEventLoop();
-        await em.query(
-          `INSERT INTO backup_message_terms (channel_key, term, ts, message_pk)
-           VALUES ${placeholders(rows.length, 4)} ${onConflictIgnore(this.dialect, 'term')}`,
-          rows.flat(),
-        );
-      }
+        pks,
+      );
+      if (this.dialect === 'sqlite') await this.writeFts(em, messages);
+      else await this.writeTerms(em, messages);
       if (this.dialect === 'sqlite') {
         // One writer at a time: what this transaction read is exactly the queue up to its last pk.
         await em.query('DELETE FROM backup_index_queue WHERE message_pk <= ?', [pks[pks.length - 1]]);
@@ -149,5 +134,53 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
       }
       return pks.length;
     });
+  }
+
+  /** SQLite: one FTS5 document per message, rowid = its pk. */
+  private async writeFts(em: EntityManager, messages: IndexedMessage[]): Promise<void> {
+    const docs: unknown[][] = [];
+    const keys = new Map<string, number>();
+    for (const m of messages) {
+      if (!m.search_text) continue;
+      docs.push([num(m.id), ftsWords(this.keyOf(keys, m.channel_id), indexTerms(m.search_text))]);
+    }
+    for (const rows of insertChunks(this.dialect, docs, FTS_CHUNK)) {
+      // A turn of the event loop between the steps of a batch, so that requests are read meanwhile.
+      await yieldToEventLoop();
+      // OR REPLACE: a second plain insert of a rowid would leave postings a delete cannot remove.
+      await em.query(
+        `INSERT OR REPLACE INTO backup_message_fts (rowid, terms) VALUES ${placeholders(rows.length, 2)}`,
+        rows.flat(),
+      );
+    }
+  }
+
+  /** MySQL: one row per (chat, term, message) in the term table, in key order. */
+  private async writeTerms(em: EntityManager, messages: IndexedMessage[]): Promise<void> {
+    const terms: number[][] = [];
+    const keys = new Map<string, number>();
+    for (const m of messages) {
+      if (!m.search_text) continue;
+      const key = this.keyOf(keys, m.channel_id);
+      const pk = num(m.id);
+      const ts = num(m.ts);
+      for (const term of indexTerms(m.search_text)) terms.push([key, term, ts, pk]);
+    }
+    // In key order: consecutive inserts land on the same pages.
+    terms.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
+    for (const rows of insertChunks(this.dialect, terms, TERM_CHUNK)) {
+      await em.query(
+        `INSERT INTO backup_message_terms (channel_key, term, ts, message_pk)
+         VALUES ${placeholders(rows.length, 4)} ${onConflictIgnore(this.dialect, 'term')}`,
+        rows.flat(),
+      );
+    }
+  }
+
+  /** A hash per chat, not per message: a batch holds runs of a few chats' messages. */
+  private keyOf(keys: Map<string, number>, channelId: string): number {
+    let key = keys.get(channelId);
+    if (key === undefined) keys.set(channelId, (key = channelKey(channelId)));
+    return key;
   }
 }

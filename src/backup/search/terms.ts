@@ -66,3 +66,19 @@ export function planQuery(q: string): QueryPlan | null {
 export function channelKey(channelId: string): number {
   return createHash('sha1').update(channelId).digest().readUInt32BE(0) & 0x7fffffff;
 }
+
+/**
+ * SQLite keeps the index in FTS5 (backup_message_fts), one document per message: its terms written
+ * as words of their own, `<channel key>x<first code point>y<second>` in base 36, so that each chat has
+ * its own posting list per term and a one-character query is the prefix `<key>x<code point>y`.
+ */
+export function ftsWords(key: number, terms: readonly number[]): string {
+  const k = key.toString(36);
+  return terms.map((t) => `${k}x${Math.floor(t / SHIFT).toString(36)}y${(t % SHIFT).toString(36)}`).join(' ');
+}
+
+/** An FTS5 query for a plan: every term (implicitly ANDed), or the prefix of one character's terms. */
+export function ftsQuery(key: number, plan: QueryPlan): string {
+  if (plan.kind === 'terms') return ftsWords(key, plan.terms);
+  return `${key.toString(36)}x${Math.floor(plan.from / SHIFT).toString(36)}y*`;
+}

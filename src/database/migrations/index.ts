@@ -4,6 +4,7 @@ import { AssistantSchema1732260000000 } from './1732260000000-assistant-schema';
 import { BackupSchema1732270000000 } from './1732270000000-backup-schema';
 import { InboxPendingIndexes1732280000000 } from './1732280000000-inbox-pending-indexes';
 import { SearchIndexQueue1732290000000 } from './1732290000000-search-index-queue';
+import { SqliteFtsIndex1732300000000 } from './1732300000000-sqlite-fts-index';
 
 /** Every migration, oldest first. A module adding tables appends its migration here. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   BackupSchema1732270000000,
   InboxPendingIndexes1732280000000,
   SearchIndexQueue1732290000000,
+  SqliteFtsIndex1732300000000,
 ];
