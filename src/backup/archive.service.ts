@@ -235,7 +235,7 @@ export class ArchiveService {
         row.id,
       ]);
       if (!keepContent && !row.content_deleted_at) {
-        await this.deleteTerms(em, channelId, [
+        await this.deleteFromIndex(em, channelId, [
           { id: num(row.id), ts: num(row.ts), search: row.search_text },
         ]);
         await em.query(
@@ -259,18 +259,16 @@ export class ArchiveService {
    * Removes messages from the search index: their FTS5 documents on SQLite; on MySQL their terms,
    * recomputed from the normalized text they were made from.
    */
-  async deleteTerms(
+  async deleteFromIndex(
     em: EntityManager,
     channelId: string,
     messages: Array<{ id: number; ts: number; search: string | null }>,
   ): Promise<void> {
     const indexed = messages.filter((m): m is typeof m & { search: string } => !!m.search);
     if (this.dialect === 'sqlite') {
-      for (const ids of chunks(
-        indexed.map((m) => m.id),
-        500,
-      )) {
-        await em.query(`DELETE FROM backup_message_fts WHERE rowid IN ${inList(ids.length)}`, ids);
+      const pks = indexed.map((m) => m.id);
+      for (const chunk of chunks(pks, 500)) {
+        await em.query(`DELETE FROM backup_message_fts WHERE rowid IN ${inList(chunk.length)}`, chunk);
       }
       return;
     }

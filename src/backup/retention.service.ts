@@ -90,7 +90,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
       if (rows.length === 0) return deleted;
       const ids = rows.map((r) => num(r.id));
       await this.ds.transaction(async (em) => {
-        await this.archive.deleteTerms(
+        await this.archive.deleteFromIndex(
           em,
           channelId,
           rows.map((r) => ({ id: num(r.id), ts: num(r.ts), search: r.search_text })),

@@ -4,11 +4,11 @@ import { dialectOf } from '../columns';
 /**
  * On SQLite the search index moves from the term table to FTS5 (contentless: the text stays in
  * backup_messages). The term table's B-tree takes a batch's postings as single rows spread over
- * thousands of leaf pages, each written whole to the WAL and copied again at the checkpoint: about
- * 240 µs and 500 bytes of file per message. FTS5 writes a batch as one new segment and merges
- * segments later: about 30 µs and 60 bytes. Every message with text is queued again, and the indexer
- * fills the new index behind the running service; searches read queued messages directly meanwhile.
- * MySQL keeps the term table.
+ * thousands of leaf pages, each written whole to the WAL and copied again at the checkpoint; FTS5
+ * writes a batch as one new segment and merges segments later (bench:backup, 1,000,000 messages:
+ * 3,945 against 9,971 archived and indexed per second, 902 against 494 MB of file). Every message
+ * with text is queued again, and the indexer fills the new index behind the running service;
+ * searches read queued messages directly meanwhile. MySQL keeps the term table.
  */
 export class SqliteFtsIndex1732300000000 implements MigrationInterface {
   name = 'SqliteFtsIndex1732300000000';
