@@ -58,11 +58,7 @@ export class TimelineRepository {
     const params: unknown[] = [filter.channelId];
     this.addFilters('m', filter, where, params);
     if (before) addBefore('m.ts', 'm.id', before, where, params);
-    return this.rows(
-      `SELECT ${MESSAGE_COLUMNS} FROM backup_messages m ${MEDIA_JOIN}
-       WHERE ${where.join(' AND ')} ORDER BY m.ts DESC, m.id DESC LIMIT ?`,
-      [...params, limit],
-    );
+    return this.newest(where, params, limit);
   }
 
   /** Oldest first, strictly newer than `after` when given (exports). */
@@ -170,13 +166,7 @@ export class TimelineRepository {
     const params: unknown[] = [filter.channelId, plan.normalized];
     this.addFilters('m', filter, where, params);
     if (before) addBefore('m.ts', 'm.id', before, where, params);
-    if (Number(n) > SORT_LIMIT) {
-      return this.rows(
-        `SELECT ${MESSAGE_COLUMNS} FROM backup_messages m ${MEDIA_JOIN}
-         WHERE ${where.join(' AND ')} ORDER BY m.ts DESC, m.id DESC LIMIT ?`,
-        [...params, limit],
-      );
-    }
+    if (Number(n) > SORT_LIMIT) return this.newest(where, params, limit);
     // CROSS JOIN makes SQLite start from the candidates, not walk the channel's messages.
     return this.rows(
       `SELECT ${MESSAGE_COLUMNS}
@@ -188,8 +178,9 @@ export class TimelineRepository {
   }
 
   /**
-   * MySQL: walks the rarest bigram's posting list in timeline order (newest first), keeps the messages that
-   * have every other bigram too (primary-key lookups) and whose text really contains the query.
+   * MySQL: walks the rarest bigram's posting list in timeline order (newest first), keeps the
+   * messages that have every other bigram too (primary-key lookups) and whose text really contains
+   * the query.
    */
   private async searchTerms(
     filter: TimelineFilter,
@@ -259,11 +250,7 @@ export class TimelineRepository {
       );
       params.push(key, plan.from, plan.to);
     }
-    return this.rows(
-      `SELECT ${MESSAGE_COLUMNS} FROM backup_messages m ${MEDIA_JOIN}
-       WHERE ${where.join(' AND ')} ORDER BY m.ts DESC, m.id DESC LIMIT ?`,
-      [...params, limit],
-    );
+    return this.newest(where, params, limit);
   }
 
   /** The terms, rarest first, each counted only up to a cap. */
@@ -298,6 +285,15 @@ export class TimelineRepository {
       where.push(`${alias}.msg_type = ?`);
       params.push(filter.type);
     }
+  }
+
+  /** The messages that meet `where` (its first condition the channel), newest first. */
+  private newest(where: string[], params: unknown[], limit: number): Promise<MessageRow[]> {
+    return this.rows(
+      `SELECT ${MESSAGE_COLUMNS} FROM backup_messages m ${MEDIA_JOIN}
+       WHERE ${where.join(' AND ')} ORDER BY m.ts DESC, m.id DESC LIMIT ?`,
+      [...params, limit],
+    );
   }
 
   private async rows(sql: string, params: unknown[]): Promise<MessageRow[]> {

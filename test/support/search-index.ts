@@ -5,10 +5,13 @@ import { DataSource } from 'typeorm';
  * per message), term rows on MySQL (one per term and message).
  */
 const fts = (ds: DataSource) => ds.options.type === 'better-sqlite3';
+/** The index's table, and its column naming the message. */
+const indexTable = (ds: DataSource) =>
+  fts(ds) ? ['backup_message_fts', 'rowid'] : ['backup_message_terms', 'message_pk'];
 
 /** Index entries of one message (by its pk), or of every message. */
 export async function indexEntries(ds: DataSource, messagePk?: number): Promise<number> {
-  const [table, column] = fts(ds) ? ['backup_message_fts', 'rowid'] : ['backup_message_terms', 'message_pk'];
+  const [table, column] = indexTable(ds);
   const [{ n }] = await ds.query(
     `SELECT COUNT(*) AS n FROM ${table}${messagePk === undefined ? '' : ` WHERE ${column} = ?`}`,
     messagePk === undefined ? [] : [messagePk],
@@ -18,7 +21,7 @@ export async function indexEntries(ds: DataSource, messagePk?: number): Promise<
 
 /** Index entries of messages that no longer exist. */
 export async function orphanIndexEntries(ds: DataSource): Promise<number> {
-  const [table, column] = fts(ds) ? ['backup_message_fts', 'rowid'] : ['backup_message_terms', 'message_pk'];
+  const [table, column] = indexTable(ds);
   const [{ n }] = await ds.query(
     `SELECT COUNT(*) AS n FROM ${table} t LEFT JOIN backup_messages m ON m.id = t.${column} WHERE m.id IS NULL`,
   );
@@ -27,8 +30,8 @@ export async function orphanIndexEntries(ds: DataSource): Promise<number> {
 
 /** Removes one message's entries, as if the indexer had never written them. */
 export async function dropIndexEntries(ds: DataSource, messagePk: number): Promise<void> {
-  if (fts(ds)) await ds.query('DELETE FROM backup_message_fts WHERE rowid = ?', [messagePk]);
-  else await ds.query('DELETE FROM backup_message_terms WHERE message_pk = ?', [messagePk]);
+  const [table, column] = indexTable(ds);
+  await ds.query(`DELETE FROM ${table} WHERE ${column} = ?`, [messagePk]);
 }
 
 export async function messagePk(ds: DataSource, entryKey: string): Promise<number> {
