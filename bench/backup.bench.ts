@@ -1,6 +1,6 @@
 /**
  * npm run bench:backup [-- --messages 1000000 --channels 100 --big 200000 --queries 200 --batch 10000
- *                         --db sqlite|mysql://user@host/db --dir <data dir> --keep]
+ *                         --db sqlite|mysql://user@host/db --dir <data dir> --keep --search-only]
  *
  * Archives generated text messages across channels through the archive's own batch path (the one
  * the webhook handler calls with a single entry), then measures: insert rate; search latency
@@ -36,6 +36,8 @@ interface Options {
   db: string;
   dir: string;
   keep: boolean;
+  /** Only the searches, on what a run with --keep (and the same options) left in --dir: two builds, one chat. */
+  searchOnly: boolean;
 }
 
 function options(argv: string[]): Options & { child?: { format: string; channel: string } } {
@@ -53,7 +55,8 @@ function options(argv: string[]): Options & { child?: { format: string; channel:
     batch: n('batch', 10_000),
     db: get('db') ?? 'sqlite',
     dir: get('dir') ?? mkdtempSync(join(tmpdir(), 'lgm-bench-')),
-    keep: argv.includes('--keep'),
+    keep: argv.includes('--keep') || argv.includes('--search-only'),
+    searchOnly: argv.includes('--search-only'),
     ...(get('export-child') ? { child: { format: get('export-child')!, channel: get('channel')! } } : {}),
   };
 }
@@ -286,11 +289,17 @@ async function main(): Promise<void> {
   const o = options(process.argv);
   if (o.child) return exportChild(o, o.child.format, o.child.channel);
   console.log(
-    `bench:backup on ${o.db === 'sqlite' ? 'SQLite' : 'MySQL/MariaDB'}: ${o.messages.toLocaleString('en')} messages, ${o.channels} channels, largest ${o.big.toLocaleString('en')} (data in ${o.dir})`,
+    `bench:backup on ${o.db === 'sqlite' ? 'SQLite' : 'MySQL/MariaDB'}${o.searchOnly ? ', searches only' : ''}: ${o.messages.toLocaleString('en')} messages, ${o.channels} channels, largest ${o.big.toLocaleString('en')} (data in ${o.dir})`,
   );
   const ds = await openDb(o);
   try {
     await ds.runMigrations({ transaction: 'each' });
+    if (o.searchOnly) {
+      const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM backup_messages');
+      if (Number(n) === 0)
+        throw new Error(`--search-only: no messages in ${o.dir} (archive them with --keep first)`);
+      return await search(ds, o);
+    }
     await insert(ds, o);
     await search(ds, o);
     const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM backup_messages WHERE channel_id = ?', [
