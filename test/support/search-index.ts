@@ -2,12 +2,13 @@ import { DataSource } from 'typeorm';
 
 /**
  * What the search index holds, whichever way the database keeps it: FTS5 documents on SQLite (one
- * per message), term rows on MySQL (one per term and message).
+ * per message), term rows on MySQL (one per term and message). The index's table, and its column
+ * naming the message.
  */
-const fts = (ds: DataSource) => ds.options.type === 'better-sqlite3';
-/** The index's table, and its column naming the message. */
 const indexTable = (ds: DataSource) =>
-  fts(ds) ? ['backup_message_fts', 'rowid'] : ['backup_message_terms', 'message_pk'];
+  ds.options.type === 'better-sqlite3'
+    ? ['backup_message_fts', 'rowid']
+    : ['backup_message_terms', 'message_pk'];
 
 /** Index entries of one message (by its pk), or of every message. */
 export async function indexEntries(ds: DataSource, messagePk?: number): Promise<number> {

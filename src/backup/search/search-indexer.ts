@@ -7,12 +7,13 @@ import { inList, insertChunks } from '../../database/statement-chunks';
 import { dialectOfSource, num, onConflictIgnore, placeholders } from '../db-values';
 import { channelKey, ftsWords, indexTerms } from './terms';
 
-interface IndexedMessage {
+interface QueuedMessage {
   id: unknown;
   channel_id: string;
   ts: unknown;
   search_text: string | null;
 }
+type IndexedMessage = QueuedMessage & { search_text: string };
 
 /**
  * Messages per transaction. The more a transaction indexes, the fewer pages it writes per message
@@ -115,20 +116,21 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
         )
       ).map((r: { message_pk: unknown }) => num(r.message_pk));
       if (pks.length === 0) return 0;
-      // A message deleted (retention) or emptied (unsend) since it was queued has nothing to index.
       // Locked on MySQL: an unsend or a retention pass that changes one of these messages waits for
       // this transaction, and then deletes the terms it wrote, or this reads what they left.
-      const messages: IndexedMessage[] = await em.query(
+      const rows: QueuedMessage[] = await em.query(
         `SELECT id, channel_id, ts, search_text FROM backup_messages WHERE id IN ${inList(pks.length)}
            ${this.dialect === 'mysql' ? 'FOR UPDATE' : ''}`,
         pks,
       );
-      if (this.dialect === 'sqlite') await this.writeFts(em, messages);
-      else await this.writeTerms(em, messages);
+      // A message deleted (retention) or emptied (unsend) since it was queued has nothing to index.
+      const messages = rows.filter((m): m is IndexedMessage => !!m.search_text);
       if (this.dialect === 'sqlite') {
+        await this.writeFts(em, messages);
         // One writer at a time: what this transaction read is exactly the queue up to its last pk.
         await em.query('DELETE FROM backup_index_queue WHERE message_pk <= ?', [pks[pks.length - 1]]);
       } else {
+        await this.writeTerms(em, messages);
         // Concurrent archive transactions may commit a lower pk later: delete only what was read.
         await em.query(`DELETE FROM backup_index_queue WHERE message_pk IN ${inList(pks.length)}`, pks);
       }
@@ -138,12 +140,11 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** SQLite: one FTS5 document per message, rowid = its pk. */
   private async writeFts(em: EntityManager, messages: IndexedMessage[]): Promise<void> {
-    const docs: unknown[][] = [];
     const keys = new Map<string, number>();
-    for (const m of messages) {
-      if (!m.search_text) continue;
-      docs.push([num(m.id), ftsWords(this.keyOf(keys, m.channel_id), indexTerms(m.search_text))]);
-    }
+    const docs = messages.map((m) => [
+      num(m.id),
+      ftsWords(this.keyOf(keys, m.channel_id), indexTerms(m.search_text)),
+    ]);
     for (const rows of insertChunks(this.dialect, docs, FTS_CHUNK)) {
       // A turn of the event loop between the steps of a batch, so that requests are read meanwhile.
       await yieldToEventLoop();
@@ -160,7 +161,6 @@ export class SearchIndexer implements OnApplicationBootstrap, OnModuleDestroy {
     const terms: number[][] = [];
     const keys = new Map<string, number>();
     for (const m of messages) {
-      if (!m.search_text) continue;
       const key = this.keyOf(keys, m.channel_id);
       const pk = num(m.id);
       const ts = num(m.ts);

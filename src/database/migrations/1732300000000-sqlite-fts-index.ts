@@ -1,6 +1,10 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { dialectOf } from '../columns';
 
+/** Either way the new index starts empty: every message with text is indexed again. */
+const QUEUE_EVERY_TEXT = `INSERT INTO backup_index_queue (message_pk)
+  SELECT id FROM backup_messages WHERE search_text IS NOT NULL ON CONFLICT DO NOTHING`;
+
 /**
  * On SQLite the search index moves from the term table to FTS5 (contentless: the text stays in
  * backup_messages). The term table's B-tree takes a batch's postings as single rows spread over
@@ -21,10 +25,7 @@ export class SqliteFtsIndex1732300000000 implements MigrationInterface {
       `CREATE VIRTUAL TABLE backup_message_fts USING fts5(
          terms, content='', contentless_delete=1, detail=none, tokenize='ascii')`,
     );
-    await q.query(
-      `INSERT INTO backup_index_queue (message_pk)
-       SELECT id FROM backup_messages WHERE search_text IS NOT NULL ON CONFLICT DO NOTHING`,
-    );
+    await q.query(QUEUE_EVERY_TEXT);
     await q.query('DROP TABLE backup_message_terms');
   }
 
@@ -36,10 +37,7 @@ export class SqliteFtsIndex1732300000000 implements MigrationInterface {
          PRIMARY KEY (channel_key, term, ts, message_pk)
        ) WITHOUT ROWID`,
     );
-    await q.query(
-      `INSERT INTO backup_index_queue (message_pk)
-       SELECT id FROM backup_messages WHERE search_text IS NOT NULL ON CONFLICT DO NOTHING`,
-    );
+    await q.query(QUEUE_EVERY_TEXT);
     await q.query('DROP TABLE backup_message_fts');
   }
 }
