@@ -50,13 +50,17 @@ export class LocalMediaStore implements MediaStore {
         done(null, chunk);
       },
     });
+    // `flush`: the bytes are on disk before the file is renamed under its hash.
+    const file = createWriteStream(tmp, { flags: 'wx', flush: true });
     try {
-      // `flush`: the bytes are on disk before the file is renamed under its hash.
-      await pipeline(source, meter, createWriteStream(tmp, { flags: 'wx', flush: true }));
+      await pipeline(source, meter, file);
       if (opts.expectedSize !== undefined && size !== opts.expectedSize) {
         throw new Error(`Content cut short: ${size} of ${opts.expectedSize} bytes`);
       }
     } catch (err) {
+      // A source that fails at once can leave the file still opening: removed before it existed,
+      // it would be created afterwards and left behind.
+      if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
       await rm(tmp, { force: true });
       throw err;
     }
