@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module';
 import { BackupModule } from './backup/backup.module';
 import { ChannelsModule } from './channels/channels.module';
 import { CommandsModule } from './commands/commands.module';
+import { HttpDrain } from './common/http-drain';
 import { LoggingModule } from './common/logging.module';
 import { AppConfigModule } from './config/app-config.module';
 import { Settings } from './config/settings';
@@ -39,6 +40,7 @@ export class AppModule {
         AssistantModule,
         BackupModule,
       ],
+      providers: [HttpDrain],
     };
   }
 }

@@ -6,6 +6,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter, bodyParserError } from './common/filters/all-exceptions.filter';
 import { errorBody } from './common/filters/error-body';
+import { HttpDrain } from './common/http-drain';
 import type { Settings } from './config/settings';
 import { serveWebhook } from './webhook/webhook.route';
 import { WebhookService } from './webhook/webhook.service';
@@ -20,7 +21,9 @@ export function configureApp(app: INestApplication): INestApplication {
   app.useLogger(app.get(Logger));
   const auth = app.get<ConfigService<Settings, true>>(ConfigService).get('auth', { infer: true });
   (app as NestExpressApplication).set('trust proxy', auth.trustProxy);
-  serveWebhook(app.getHttpServer(), app.get(WebhookService), MAX_BODY_BYTES);
+  const drain = app.get(HttpDrain);
+  serveWebhook(app.getHttpServer(), app.get(WebhookService), drain, MAX_BODY_BYTES);
+  drain.attach(app.getHttpServer());
   app.use(express.json({ limit: MAX_BODY_BYTES }));
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const known = bodyParserError(err);

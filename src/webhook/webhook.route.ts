@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import { Logger } from '@nestjs/common';
 import { describeAndLog } from '../common/filters/all-exceptions.filter';
 import { errorBody } from '../common/filters/error-body';
+import type { HttpDrain } from '../common/http-drain';
 import { WebhookService } from './webhook.service';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -13,7 +14,12 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * (see the README's benchmark). Every other request goes to the app as before. Errors leave as
  * `{"error"}` with the statuses the global filter gives.
  */
-export function serveWebhook(server: Server, webhook: WebhookService, maxBodyBytes: number): void {
+export function serveWebhook(
+  server: Server,
+  webhook: WebhookService,
+  drain: HttpDrain,
+  maxBodyBytes: number,
+): void {
   const logger = new Logger('WebhookRoute');
   const app = server.listeners('request') as RequestListener[];
   server.removeAllListeners('request');
@@ -54,7 +60,8 @@ export function serveWebhook(server: Server, webhook: WebhookService, maxBodyByt
     req.on('error', () => res.destroy());
     req.on('end', () => {
       if (size > maxBodyBytes) return;
-      webhook.receive(Buffer.concat(chunks, size), req.headers['x-line-signature']).then(
+      // Tracked: a webhook whose client has left is still being stored; shutdown waits for it.
+      drain.track(webhook.receive(Buffer.concat(chunks, size), req.headers['x-line-signature'])).then(
         () => answer(res, 200, '{}'),
         (err: unknown) => fail(res, err),
       );
