@@ -23,6 +23,8 @@ export function dataSourceOptions(
       charset: 'utf8mb4_unicode_ci',
       timezone: 'Z',
       supportBigNumbers: true,
+      // BIGINT (row ids, ms times) as numbers while exact; TypeORM's default is always strings.
+      bigNumberStrings: false,
       extra: { connectionLimit: 10 },
     };
   }

@@ -5,6 +5,7 @@ import { BackupSchema1732270000000 } from './1732270000000-backup-schema';
 import { InboxPendingIndexes1732280000000 } from './1732280000000-inbox-pending-indexes';
 import { SearchIndexQueue1732290000000 } from './1732290000000-search-index-queue';
 import { SqliteFtsIndex1732300000000 } from './1732300000000-sqlite-fts-index';
+import { WideRowIds1732310000000 } from './1732310000000-wide-row-ids';
 
 /** Every migration, oldest first. A module adding tables appends its migration here. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   InboxPendingIndexes1732280000000,
   SearchIndexQueue1732290000000,
   SqliteFtsIndex1732300000000,
+  WideRowIds1732310000000,
 ];
