@@ -128,6 +128,22 @@ describe('members, roles and ownership', () => {
       await leaveGroup(t, fake, groupId, [late.userId]);
     });
 
+    it("dates a member the bot's join listed once their memberJoined is processed after it", async () => {
+      const [early] = makeUsers(['Early']);
+      const g = await addBotToGroup(t, fake, [owner, early]);
+      const listed = (await members(g)).members.find((m: MemberBody) => m.userId === early.userId);
+      expect(listed).toMatchObject({ status: 'active', joinedAt: null });
+      const { makeMemberJoinedEvent } = await import('./fake-line/events');
+      const at = Date.now() - 1000;
+      await postWebhook(
+        t,
+        makeMemberJoinedEvent({ groupId: g, userIds: [early.userId], timestamp: at }),
+      ).expect(200);
+      await waitForInboxDrained(t);
+      const row = (await members(g)).members.find((m: MemberBody) => m.userId === early.userId);
+      expect(row).toMatchObject({ status: 'active', joinedAt: new Date(at).toISOString() });
+    });
+
     it('filters by status and role', async () => {
       const left = await members(groupId, '?status=left');
       expect(left.members.every((m: MemberBody) => m.status === 'left')).toBe(true);

@@ -125,10 +125,15 @@ export class MembersService {
         chat.channelId,
         userId,
         { role: 'member', status: 'active', joinedAt: at, leftAt: null, ...profileColumns(fetched) },
-        (m) =>
-          m.status === 'left' && (!m.leftAt || at >= m.leftAt)
-            ? { status: 'active', joinedAt: at, leftAt: null, ...profileColumns(fetched) }
-            : profileColumns(fetched),
+        (m) => {
+          if (m.status === 'left' && (!m.leftAt || at >= m.leftAt))
+            return { status: 'active', joinedAt: at, leftAt: null, ...profileColumns(fetched) };
+          // Listed by the bot's join (member ids) or seen talking first: this event says when they joined.
+          return {
+            ...(m.status === 'active' && !m.joinedAt ? { joinedAt: at } : {}),
+            ...profileColumns(fetched),
+          };
+        },
         existing,
       );
       if (outcome === 'created' || outcome === 'activated') changed++;
