@@ -3,6 +3,7 @@ import { loadSettings } from '../src/config/settings';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { migrations } from '../src/database/migrations';
 import { SqliteFtsIndex1732300000000 } from '../src/database/migrations/1732300000000-sqlite-fts-index';
+import { ChannelLineRead1732320000000 } from '../src/database/migrations/1732320000000-channel-line-read';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 describe('migrations', () => {
@@ -19,6 +20,12 @@ describe('migrations', () => {
     await ds.destroy();
     await db.drop();
   });
+
+  /** Undoes `migration` and every one after it. */
+  async function undoThrough(migration: (typeof migrations)[number]): Promise<void> {
+    const count = migrations.length - migrations.indexOf(migration);
+    for (let i = 0; i < count; i++) await ds.undoLastMigration({ transaction: 'each' });
+  }
 
   it('build the whole schema from an empty database, and undo it', async () => {
     const ran = await ds.runMigrations({ transaction: 'each' });
@@ -40,9 +47,7 @@ describe('migrations', () => {
       expect([await has('backup_message_terms'), await has('backup_message_fts')]).toEqual([true, false]);
       return;
     }
-    // Undo the FTS5 migration and whatever came after it.
-    const after = migrations.length - migrations.indexOf(SqliteFtsIndex1732300000000);
-    for (let i = 0; i < after; i++) await ds.undoLastMigration({ transaction: 'each' });
+    await undoThrough(SqliteFtsIndex1732300000000);
     expect(await has('backup_message_terms')).toBe(true);
     await ds.query(
       `INSERT INTO backup_messages (channel_id, entry_key, event_id, msg_type, ts, search_text, archived_at)
@@ -58,6 +63,18 @@ describe('migrations', () => {
     expect([await has('backup_message_terms'), await has('backup_message_fts')]).toEqual([false, true]);
     await ds.query("DELETE FROM backup_messages WHERE channel_id = 'Cmig'");
     await ds.query('DELETE FROM backup_index_queue');
+  });
+
+  it('counts the chats stored before it as read from LINE, so an upgrade does not read them all again', async () => {
+    await undoThrough(ChannelLineRead1732320000000);
+    await ds.query(
+      `INSERT INTO channels (channel_id, type, status, created_at, created_by, enabled_at, updated_at)
+       VALUES ('Cold', 'group', 'active', '2026-01-01 00:00:00', 'system', '2026-01-01 00:00:00', '2026-01-02 00:00:00')`,
+    );
+    await ds.runMigrations({ transaction: 'each' });
+    const [row] = await ds.query("SELECT line_read_at AS r FROM channels WHERE channel_id = 'Cold'");
+    expect(row.r).not.toBeNull();
+    await ds.query("DELETE FROM channels WHERE channel_id = 'Cold'");
   });
 
   it('stores emoji and CJK text intact and times in UTC, whatever the process time zone', async () => {

@@ -41,7 +41,10 @@ describe('webhook events: channels and members', () => {
 
   beforeAll(async () => {
     fake = await FakeLine.start();
-    t = await createTestApp({ lineBaseUrl: fake.url, env: { WEBHOOK_REORDER_WINDOW_MS: '0' } });
+    t = await createTestApp({
+      lineBaseUrl: fake.url,
+      env: { WEBHOOK_REORDER_WINDOW_MS: '0', WEBHOOK_RETRY_BASE_MS: '20' },
+    });
     channels = t.app.get(ChannelsService);
     members = t.app.get(MembersService);
   });
@@ -350,6 +353,29 @@ describe('webhook events: channels and members', () => {
         memberCount: 2,
       });
       expect(await membersOf(groupId)).toHaveLength(2);
+    });
+
+    it('reads such a group from LINE on the retry when its first read failed on a database error', async () => {
+      const groupId = randomGroupId();
+      const sam = user('Sam');
+      fake.addGroup({ groupId, groupName: 'Second try', members: [sam, user('Tess')] });
+      const reconcile = jest
+        .spyOn(members, 'reconcile')
+        .mockRejectedValueOnce(
+          Object.assign(new Error('SQLITE_BUSY: database is locked'), { code: 'SQLITE_BUSY' }),
+        );
+      let reads: number;
+      try {
+        await deliver(t, makeTextEvent({ text: 'hello?', groupId, userId: sam.userId }));
+      } finally {
+        reads = reconcile.mock.calls.length;
+        reconcile.mockRestore();
+      }
+      expect(reads).toBe(2);
+      expect(await channels.get(groupId)).toMatchObject({ name: 'Second try', memberCount: 2 });
+      expect(await membersOf(groupId)).toHaveLength(2);
+      const [row] = (await inboxRows(t)).filter((r) => r.channelId === groupId);
+      expect(row).toMatchObject({ state: 'done', attempts: 1 });
     });
 
     it('brings back a member marked left who writes later', async () => {

@@ -83,10 +83,13 @@ export class ChannelEventsHandler implements OnModuleInit {
     if (ctx.userId) await this.members.recordSender(ref, ctx.userId, ctx.eventTime);
   }
 
-  /** A chat the bot was in before this service knew it: recorded and read from LINE once. */
+  /**
+   * A chat the bot was in before this service knew it: recorded and read from LINE, until a read
+   * finishes (a retry, or the restart after a crash, reads it again).
+   */
   private async ensureKnown(ref: ChannelRef, at: Date): Promise<void> {
-    const { created } = await this.channels.ensure(ref, at);
-    if (created) await this.channels.refreshFromLine(ref.channelId);
+    const { unread } = await this.channels.ensure(ref, at);
+    if (unread) await this.channels.refreshFromLine(ref.channelId);
   }
 }
 

@@ -38,6 +38,10 @@ export class Channel {
   @DateTimeColumn('disabled_at', { nullable: true })
   disabledAt: Date | null;
 
+  /** Last read from LINE; null: never (new, or its first read failed), so its next event reads it. */
+  @DateTimeColumn('line_read_at', { nullable: true })
+  lineReadAt: Date | null;
+
   @DateTimeColumn('updated_at')
   updatedAt: Date;
 }

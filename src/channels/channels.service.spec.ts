@@ -104,16 +104,20 @@ describe('ChannelsService.configForEvent', () => {
 });
 
 describe('ChannelsService.ensure', () => {
-  it('asks the database about a channel until it has seen it exist, then no more', async () => {
+  it('asks the database about a channel until it has seen it exist and read from LINE, then no more', async () => {
     const { channels, channelRows } = setup();
     const ref = { channelId: 'C1', type: 'group' as const };
-    let stored = false;
-    channelRows.query.mockImplementation(async () => (stored ? [{ found: 1 }] : []));
-    channelRows.insert.mockImplementation(async () => void (stored = true));
-    await expect(channels.ensure(ref, new Date())).resolves.toEqual({ created: true });
+    let row: { r: Date | null } | undefined;
+    channelRows.query.mockImplementation(async () => (row ? [row] : []));
+    channelRows.insert.mockImplementation(async () => void (row = { r: null }));
+    await expect(channels.ensure(ref, new Date())).resolves.toEqual({ unread: true });
     expect(channelRows.query).toHaveBeenCalledTimes(2);
-    await expect(channels.ensure(ref, new Date())).resolves.toEqual({ created: false });
-    await expect(channels.ensure(ref, new Date())).resolves.toEqual({ created: false });
-    expect(channelRows.query).toHaveBeenCalledTimes(3);
+    // Its read from LINE failed: the next event is told again.
+    await expect(channels.ensure(ref, new Date())).resolves.toEqual({ unread: true });
+    expect(channelRows.insert).toHaveBeenCalledTimes(1);
+    row = { r: new Date() };
+    await expect(channels.ensure(ref, new Date())).resolves.toEqual({ unread: false });
+    await expect(channels.ensure(ref, new Date())).resolves.toEqual({ unread: false });
+    expect(channelRows.query).toHaveBeenCalledTimes(4);
   });
 });

@@ -51,8 +51,8 @@ export class ChannelsService {
     maxEntries: EVENT_CACHE_ENTRIES,
     ttlMs: EVENT_CACHE_TTL_MS,
   });
-  /** Only channels known to exist: nothing deletes a channel row, so a yes never goes stale. */
-  private readonly known = new TtlCache<string, true>({ maxEntries: EVENT_CACHE_ENTRIES, ttlMs: Infinity });
+  /** Channels known to exist and to have been read from LINE: neither ever becomes untrue. */
+  private readonly settled = new TtlCache<string, true>({ maxEntries: EVENT_CACHE_ENTRIES, ttlMs: Infinity });
 
   constructor(
     @InjectRepository(Channel) private readonly channels: Repository<Channel>,
@@ -101,10 +101,10 @@ export class ChannelsService {
 
   /**
    * The bot is in the chat (join, follow): created, or active again with its history kept.
-   * Returns whether the row is new.
+   * `unread`: never read from LINE (new, or its first read did not finish): the caller reads it now.
    */
-  async activate(ref: ChannelRef, at: Date): Promise<{ created: boolean }> {
-    if (await this.create(ref, at, 'active')) return { created: true };
+  async activate(ref: ChannelRef, at: Date): Promise<{ unread: boolean }> {
+    if (await this.create(ref, at, 'active')) return { unread: true };
     // Guarded by time: an older join redelivered after a leave does not undo the leave.
     await this.channels
       .createQueryBuilder()
@@ -113,23 +113,30 @@ export class ChannelsService {
       .where('channel_id = :id AND status = :disabled', { id: ref.channelId, disabled: 'disabled' })
       .andWhere('(disabled_at IS NULL OR disabled_at <= :at)', { at })
       .execute();
-    return { created: false };
+    return { unread: (await this.readState(ref.channelId)) === 'unread' };
   }
 
-  /** Any event from a chat: created (active) when unknown, otherwise left as it is. */
-  async ensure(ref: ChannelRef, at: Date): Promise<{ created: boolean }> {
-    if (await this.exists(ref.channelId)) return { created: false };
-    return { created: await this.create(ref, at, 'active') };
+  /** Any event from a chat: created (active) when unknown, otherwise left as it is. `unread` as above. */
+  async ensure(ref: ChannelRef, at: Date): Promise<{ unread: boolean }> {
+    const state = await this.readState(ref.channelId);
+    if (state === 'missing') await this.create(ref, at, 'active');
+    return { unread: state !== 'read' };
   }
 
-  /** On every message: remembered once seen, else plain SQL rather than an entity load. */
-  private async exists(channelId: string): Promise<boolean> {
-    if (this.known.get(channelId)) return true;
-    const rows = (await this.channels.query('SELECT 1 AS found FROM channels WHERE channel_id = ?', [
+  /** On every message until settled: plain SQL rather than an entity load. */
+  private async readState(channelId: string): Promise<'missing' | 'unread' | 'read'> {
+    if (this.settled.get(channelId)) return 'read';
+    const rows = (await this.channels.query('SELECT line_read_at AS r FROM channels WHERE channel_id = ?', [
       channelId,
-    ])) as unknown[];
-    if (rows.length > 0) this.known.set(channelId, true);
-    return rows.length > 0;
+    ])) as { r: unknown }[];
+    if (rows.length === 0) return 'missing';
+    if (rows[0].r === null) return 'unread';
+    this.settled.set(channelId, true);
+    return 'read';
+  }
+
+  private async markRead(channelId: string): Promise<void> {
+    await this.channels.update({ channelId }, { lineReadAt: new Date() });
   }
 
   /** leave, unfollow: disabled, nothing deleted. */
@@ -207,6 +214,7 @@ export class ChannelsService {
       members = await this.members.reconcile(ref, ids ?? null, new Date());
     }
     const changed = await this.save(channelId, fields, channel);
+    await this.markRead(channelId);
     const after = { ...channel, ...fields };
     return {
       channelId,
@@ -222,10 +230,12 @@ export class ChannelsService {
   /** A 1:1 chat: created or reactivated, its user the owner; the chat takes the user's name. */
   async openUserChat(userId: string, at: Date, reactivate: boolean): Promise<void> {
     const ref: ChannelRef = { channelId: userId, type: 'user' };
-    const { created } = reactivate ? await this.activate(ref, at) : await this.ensure(ref, at);
+    const { unread } = reactivate ? await this.activate(ref, at) : await this.ensure(ref, at);
     const profile = await this.members.recordSender(ref, userId, at);
     if (profile) await this.save(userId, { ...chatFieldsOf(profile), memberCount: 1 });
-    else if (created) await this.save(userId, { memberCount: 1 });
+    else if (unread) await this.save(userId, { memberCount: 1 });
+    // Its profile was asked for (recordSender asks LINE when it has none that is fresh).
+    if (unread) await this.markRead(userId);
   }
 
   /** Stores the fields that differ; returns their names. */
@@ -267,7 +277,7 @@ export class ChannelsService {
 
   /** Inserts the channel unless it exists; true when this call created it. */
   private async create(ref: ChannelRef, at: Date, status: Channel['status']): Promise<boolean> {
-    if (await this.exists(ref.channelId)) return false;
+    if ((await this.readState(ref.channelId)) !== 'missing') return false;
     const now = new Date();
     try {
       await this.channels.insert({
@@ -281,6 +291,7 @@ export class ChannelsService {
         createdBy: 'system',
         enabledAt: at,
         disabledAt: null,
+        lineReadAt: null,
         updatedAt: now,
       });
       return true;

@@ -6,6 +6,7 @@ import { InboxPendingIndexes1732280000000 } from './1732280000000-inbox-pending-
 import { SearchIndexQueue1732290000000 } from './1732290000000-search-index-queue';
 import { SqliteFtsIndex1732300000000 } from './1732300000000-sqlite-fts-index';
 import { WideRowIds1732310000000 } from './1732310000000-wide-row-ids';
+import { ChannelLineRead1732320000000 } from './1732320000000-channel-line-read';
 
 /** Every migration, oldest first. A module adding tables appends its migration here. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   SearchIndexQueue1732290000000,
   SqliteFtsIndex1732300000000,
   WideRowIds1732310000000,
+  ChannelLineRead1732320000000,
 ];
