@@ -22,7 +22,12 @@ describe('assistant: Q&A auto-reply', () => {
   beforeAll(async () => {
     // No LINE retries and fast inbox retries, so that a failed reply is retried by the inbox quickly.
     w = await startWorld({
-      env: { LINE_MAX_RETRIES: '0', WEBHOOK_RETRY_BASE_MS: '10', WEBHOOK_RETRY_MAX_MS: '50' },
+      env: {
+        LINE_MAX_RETRIES: '0',
+        LINE_TIMEOUT_MS: '1000',
+        WEBHOOK_RETRY_BASE_MS: '10',
+        WEBHOOK_RETRY_MAX_MS: '50',
+      },
     });
   });
   afterAll(async () => {
@@ -260,6 +265,19 @@ describe('assistant: Q&A auto-reply', () => {
       await deliver(w, redeliver(event));
       const pushes = w.fake.pushesTo(optedIn);
       expect(pushes.map((p) => p.messages.map((m) => m.text))).toEqual([['pong by push']]);
+    });
+    it('pushes nothing after a reply LINE took but never answered: it was shown', async () => {
+      const optedIn = await newGroup(w);
+      await addRule(optedIn, { triggers: ['ping'], answer: 'pong once', cooldownSeconds: 0 });
+      pushAllowed.add(optedIn);
+      await patchConfig(w, optedIn, { assistant: { pushFallback: true } });
+      const event = makeTextEvent({ text: 'ping', groupId: optedIn, userId: w.member.userId });
+      w.fake.failNext('POST', '/v2/bot/message/reply', 'timeout-after-accept');
+      await deliver(w, event);
+      const row = (await inboxRows(w.t)).find((r) => r.webhookEventId === event.webhookEventId);
+      expect(row).toMatchObject({ state: 'done', attempts: 1 });
+      expect(replyTexts(w, event)).toEqual(['pong once']);
+      expect(w.fake.pushesTo(optedIn)).toEqual([]);
     });
   });
 

@@ -184,6 +184,18 @@ describe('LineClient against the fake LINE platform', () => {
   });
 
   describe('timeouts', () => {
+    it('says when a reply refused as invalid followed a try that LINE may have carried out', async () => {
+      const replyToken = randomReplyToken();
+      fake.failNext('POST', REPLY, 'timeout-after-accept');
+      const err = await fast.reply(replyToken, [text()]).catch((e: unknown) => e);
+
+      expect(err).toMatchObject({ isInvalidReplyToken: true, earlierTryUncertain: true });
+      expect(fake.replies()).toHaveLength(1);
+      const other = randomReplyToken();
+      fake.expireReplyToken(other);
+      await expect(fast.reply(other, [text()])).rejects.toMatchObject({ earlierTryUncertain: false });
+    });
+
     it('retries a call that timed out', async () => {
       const groupId = randomGroupId();
       fake.addGroup({ groupId, groupName: 'Picnic' });

@@ -77,6 +77,25 @@ describe('ChatReplier', () => {
     await expect(replier.reply(event, ctx(), messages, T0)).rejects.toBeInstanceOf(LineApiError);
   });
 
+  it('pushes nothing once a reply with the token may have been shown (timeout, 5xx)', async () => {
+    const { line, replier } = setup(true);
+    line.reply.mockRejectedValueOnce(new LineApiError('timeout', { status: 0 }));
+    await expect(replier.reply(event, ctx(), messages, T0)).rejects.toBeInstanceOf(LineApiError);
+    // The retry comes after the token is too old to try: the push would be a second copy.
+    const late = T0 + REPLY_TOKEN_MAX_AGE_MS + 1;
+    await expect(replier.reply(event, ctx(), messages, late)).resolves.toBe('unconfirmed');
+    expect(line.push).not.toHaveBeenCalled();
+  });
+
+  it('pushes nothing for a token refused after an uncertain try inside the client', async () => {
+    const { line, replier } = setup(true);
+    const refused = new LineApiError('bad', { status: 400, lineMessage: 'Invalid reply token' });
+    refused.earlierTryUncertain = true;
+    line.reply.mockRejectedValueOnce(refused);
+    await expect(replier.reply(event, ctx(), messages, T0)).resolves.toBe('unconfirmed');
+    expect(line.push).not.toHaveBeenCalled();
+  });
+
   it('derives one UUID-shaped retry key per event', () => {
     const key = retryKeyFor('a');
     expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

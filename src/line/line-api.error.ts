@@ -23,6 +23,11 @@ export class LineApiError extends Error {
   readonly retryAfter?: string;
   readonly acceptedRequestId?: string;
   readonly body?: unknown;
+  /**
+   * An earlier try of the same call timed out or failed on LINE's side, so it may have been
+   * carried out: a reply whose token LINE then calls invalid was most likely shown.
+   */
+  earlierTryUncertain = false;
 
   constructor(message: string, init: LineApiErrorInit) {
     super(message);
@@ -37,6 +42,11 @@ export class LineApiError extends Error {
 
   get isTimeoutOrNetwork(): boolean {
     return this.status === 0;
+  }
+
+  /** No answer, or LINE's own failure: the request may have been carried out all the same. */
+  get mayHaveBeenCarriedOut(): boolean {
+    return this.status === 0 || this.status >= 500;
   }
 }
 

@@ -204,6 +204,7 @@ export class LineClient implements OnApplicationShutdown {
     op: string,
     fn: (signal: AbortSignal) => Promise<HttpResult<T>>,
   ): Promise<HttpResult<T>> {
+    let uncertain = false;
     for (let retry = 0; ; retry++) {
       let failure: LineApiError;
       try {
@@ -214,6 +215,8 @@ export class LineClient implements OnApplicationShutdown {
         return result;
       } catch (err) {
         failure = err as LineApiError;
+        failure.earlierTryUncertain = uncertain;
+        uncertain ||= failure.mayHaveBeenCarriedOut;
       }
       const delay = this.closing.signal.aborted
         ? null

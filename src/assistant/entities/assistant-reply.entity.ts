@@ -18,7 +18,7 @@ export class AssistantReply {
   @Column({ type: 'varchar', length: 16 })
   kind: string;
 
-  /** ChatReplier's outcome: `replied`, `pushed` or `dropped`. */
+  /** ChatReplier's outcome: `replied`, `pushed`, `dropped` or `unconfirmed`. */
   @Column({ type: 'varchar', length: 16 })
   outcome: string;
 
