@@ -3,9 +3,9 @@ import { dialectOf } from '../columns';
 
 /**
  * Row ids of the tables that grow with chat traffic, as BIGINT on MySQL. A signed INT ends at
- * 2,147,483,647: one busy instance archives that many messages in a few years, and InnoDB spends
- * ids on every row of an `INSERT ... ON DUPLICATE KEY` (redeliveries) and on rolled-back inserts,
- * so the inbox runs out sooner. At the end every insert fails and events stop being stored. SQLite's
+ * 2,147,483,647, which an instance serving many busy groups reaches in its inbox and archive; InnoDB
+ * also spends ids on every row of an `INSERT ... ON DUPLICATE KEY` (redeliveries) and on rolled-back
+ * inserts. At the end every insert fails and events stop being stored. SQLite's
  * INTEGER PRIMARY KEY is 64 bits already. Entities keep `type: 'integer'`: declared `bigint`,
  * TypeORM would hand generated ids back as strings. mysql2 answers numbers while they are exact.
  *
