@@ -1,8 +1,9 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { makeTextEvent, randomGroupId, randomUserId } from './fake-line/events';
 import { FakeLine } from './fake-line/fake-line';
-import { signBody, webhookBody } from './fake-line/webhook';
+import { webhookBody } from './fake-line/webhook';
+import { postOnAgent } from './support/keep-alive-post';
 import { inboxRows } from './support/inbox';
 import { createTestApp } from './support/test-app';
 import { createTestDatabase, TestDatabase } from './support/test-database';
@@ -18,28 +19,6 @@ interface Sent {
   /** The HTTP status, or the error code of a request that got no answer (refused, reset). */
   outcome: number | string;
   at: number;
-}
-
-/** One signed webhook on `agent`'s keep-alive connections, as LINE posts them. */
-function post(port: number, agent: Agent, body: string): Promise<number | string> {
-  return new Promise((resolve) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        agent,
-        method: 'POST',
-        path: '/webhook',
-        headers: { 'content-type': 'application/json; charset=utf-8', 'x-line-signature': signBody(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
-    req.end(body);
-  });
 }
 
 describe('POST /webhook while the app shuts down', () => {
@@ -68,7 +47,7 @@ describe('POST /webhook while the app shuts down', () => {
     const sender = async () => {
       while (!giveUp) {
         const events = [1, 2].map(() => makeTextEvent({ groupId, userId: randomUserId(), text: 'hello' }));
-        const outcome = await post(port, agent, webhookBody(events));
+        const outcome = await postOnAgent(port, agent, webhookBody(events));
         sent.push({ ids: events.map((e) => e.webhookEventId), outcome, at: Date.now() });
         if (typeof outcome === 'string') return;
       }
