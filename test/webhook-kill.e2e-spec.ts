@@ -49,6 +49,7 @@ async function startService(
       LINE_DATA_API_BASE_URL: lineUrl,
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'error',
+      LINE_TIMEOUT_MS: '20000',
       WEBHOOK_REORDER_WINDOW_MS: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -95,6 +96,8 @@ describe('kill -9 of the service while webhooks arrive', () => {
       fake.addGroup({ groupId, groupName: `Group ${groupId.slice(-4)}`, members });
       return { groupId, members };
     });
+    // One group's first read from LINE hangs: its events are sure to be pending when the kill comes.
+    fake.failNext('GET', `/v2/bot/group/${groups[0].groupId}/summary`, 'timeout');
     const first = await startService(db, fake.url);
     running = first.child;
     const agent = new Agent({ keepAlive: true, maxSockets: SENDERS });
