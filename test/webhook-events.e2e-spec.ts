@@ -465,6 +465,85 @@ describe('webhook events: channels and members', () => {
       expect(await members.find(groupId, yuki.userId)).toMatchObject({ displayName: 'Yuki' });
     });
   });
+
+  describe('events that arrive late, after a newer one of the same chat or member', () => {
+    // LINE redelivers a webhook it could not deliver minutes later: by then a newer event may be done.
+    const t0 = () => Date.now() - 60_000;
+
+    it('keeps a chat open when its leave arrives after a newer join', async () => {
+      const groupId = randomGroupId();
+      fake.addGroup({ groupId, members: [user('Gail')] });
+      const at = t0();
+      await deliver(t, makeJoinEvent({ groupId, timestamp: at }));
+      await deliver(t, makeJoinEvent({ groupId, timestamp: at + 2000 }));
+      await deliver(t, makeLeaveEvent({ groupId, timestamp: at + 1000 }));
+      expect(await channels.get(groupId)).toMatchObject({ status: 'active', enabledAt: new Date(at + 2000) });
+    });
+
+    it('keeps a chat closed when its join arrives after a newer leave', async () => {
+      const groupId = randomGroupId();
+      fake.addGroup({ groupId, members: [user('Hal')] });
+      const at = t0();
+      await deliver(t, makeJoinEvent({ groupId, timestamp: at }));
+      await deliver(t, makeLeaveEvent({ groupId, timestamp: at + 1000 }));
+      await deliver(t, makeLeaveEvent({ groupId, timestamp: at + 3000 }));
+      await deliver(t, makeJoinEvent({ groupId, timestamp: at + 2000 }));
+      expect(await channels.get(groupId)).toMatchObject({
+        status: 'disabled',
+        disabledAt: new Date(at + 3000),
+      });
+    });
+
+    it('keeps a 1:1 chat open when an unfollow arrives after the newer follow (block, unblock)', async () => {
+      const una = user('Una');
+      fake.addUser(una);
+      const at = t0();
+      await deliver(t, makeFollowEvent({ userId: una.userId, timestamp: at }));
+      await deliver(t, makeFollowEvent({ userId: una.userId, timestamp: at + 2000, isUnblocked: true }));
+      await deliver(t, makeUnfollowEvent({ userId: una.userId, timestamp: at + 1000 }));
+      expect(await channels.get(una.userId)).toMatchObject({ status: 'active' });
+    });
+
+    it('keeps a member in when their memberLeft arrives after a newer memberJoined', async () => {
+      const groupId = randomGroupId();
+      const kim = user('Kim');
+      fake.addGroup({ groupId, members: [kim] });
+      const at = t0();
+      await deliver(t, makeMemberJoinedEvent({ groupId, userIds: [kim.userId], timestamp: at }));
+      await deliver(t, makeMemberJoinedEvent({ groupId, userIds: [kim.userId], timestamp: at + 2000 }));
+      await deliver(t, makeMemberLeftEvent({ groupId, userIds: [kim.userId], timestamp: at + 1000 }));
+      expect(await members.find(groupId, kim.userId)).toMatchObject({
+        status: 'active',
+        joinedAt: new Date(at + 2000),
+        leftAt: null,
+      });
+    });
+
+    it('keeps a member out when their memberJoined arrives after a newer memberLeft', async () => {
+      const groupId = randomGroupId();
+      const lee = user('Lee');
+      fake.addGroup({ groupId, members: [] });
+      const at = t0();
+      await deliver(t, makeMemberLeftEvent({ groupId, userIds: [lee.userId], timestamp: at }));
+      await deliver(t, makeMemberLeftEvent({ groupId, userIds: [lee.userId], timestamp: at + 2000 }));
+      await deliver(t, makeMemberJoinedEvent({ groupId, userIds: [lee.userId], timestamp: at + 1000 }));
+      expect(await members.find(groupId, lee.userId)).toMatchObject({
+        status: 'left',
+        leftAt: new Date(at + 2000),
+      });
+    });
+
+    it('reads the profile again on a follow: a user who was not a friend gets their name', async () => {
+      const sam = user('Sam');
+      const at = t0();
+      await deliver(t, makeFollowEvent({ userId: sam.userId, timestamp: at }));
+      expect(await channels.get(sam.userId)).toMatchObject({ name: null });
+      fake.addUser(sam);
+      await deliver(t, makeUnfollowEvent({ userId: sam.userId, timestamp: at + 1000 }));
+      await deliver(t, makeFollowEvent({ userId: sam.userId, timestamp: at + 2000, isUnblocked: true }));
+      expect(await channels.get(sam.userId)).toMatchObject({ status: 'active', name: 'Sam' });
+    });
+  });
 });
 
 describe('webhook events: profile fetches that time out', () => {

@@ -105,13 +105,17 @@ export class ChannelsService {
    */
   async activate(ref: ChannelRef, at: Date): Promise<{ unread: boolean }> {
     if (await this.create(ref, at, 'active')) return { unread: true };
-    // Guarded by time: an older join redelivered after a leave does not undo the leave.
+    // Guarded by time: an older join redelivered after a leave does not undo the leave. A newer join
+    // of an active chat (its leave not here yet) moves enabledAt, so that late leave is seen as older.
     await this.channels
       .createQueryBuilder()
       .update(Channel)
       .set({ status: 'active', enabledAt: at, disabledAt: null, updatedAt: new Date() })
-      .where('channel_id = :id AND status = :disabled', { id: ref.channelId, disabled: 'disabled' })
-      .andWhere('(disabled_at IS NULL OR disabled_at <= :at)', { at })
+      .where('channel_id = :id', { id: ref.channelId })
+      .andWhere(
+        '((status = :disabled AND (disabled_at IS NULL OR disabled_at <= :at)) OR (status = :active AND enabled_at < :at))',
+        { disabled: 'disabled', active: 'active', at },
+      )
       .execute();
     return { unread: (await this.readState(ref.channelId)) === 'unread' };
   }
@@ -145,8 +149,9 @@ export class ChannelsService {
       .createQueryBuilder()
       .update(Channel)
       .set({ status: 'disabled', disabledAt: at, updatedAt: new Date() })
-      .where('channel_id = :id AND status = :active', { id: channelId, active: 'active' })
-      .andWhere('enabled_at <= :at', { at })
+      .where('channel_id = :id AND enabled_at <= :at', { id: channelId, at })
+      // A newer leave of a disabled chat moves disabledAt: a late join older than it stays undone.
+      .andWhere('(status = :active OR disabled_at < :at)', { active: 'active' })
       .execute();
     if (!result.affected && !(await this.get(channelId))) {
       this.logger.log({ channelId }, 'Left a chat that was never recorded');
@@ -231,7 +236,12 @@ export class ChannelsService {
   async openUserChat(userId: string, at: Date, reactivate: boolean): Promise<void> {
     const ref: ChannelRef = { channelId: userId, type: 'user' };
     const { unread } = reactivate ? await this.activate(ref, at) : await this.ensure(ref, at);
-    const profile = await this.members.recordSender(ref, userId, at);
+    let profile = await this.members.recordSender(ref, userId, at);
+    if (reactivate && !unread && !profile) {
+      // Followed again (unblocked, or a friend at last): the profile may have changed or become readable.
+      const fetched = await this.members.refreshProfile(ref, userId);
+      if (fetched.ok) profile = fetched.profile;
+    }
     if (profile) await this.save(userId, { ...chatFieldsOf(profile), memberCount: 1 });
     else if (unread) await this.save(userId, { memberCount: 1 });
     // Its profile was asked for (recordSender asks LINE when it has none that is fresh).

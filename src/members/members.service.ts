@@ -128,9 +128,11 @@ export class MembersService {
         (m) => {
           if (m.status === 'left' && (!m.leftAt || at >= m.leftAt))
             return { status: 'active', joinedAt: at, leftAt: null, ...profileColumns(fetched) };
-          // Listed by the bot's join (member ids) or seen talking first: this event says when they joined.
+          // Listed by the bot's join (member ids) or seen talking first: this event says when they
+          // joined. A newer join of an active member (their leave not here yet) moves joinedAt, so
+          // that late leave is seen as older.
           return {
-            ...(m.status === 'active' && !m.joinedAt ? { joinedAt: at } : {}),
+            ...(m.status === 'active' && (!m.joinedAt || at > m.joinedAt) ? { joinedAt: at } : {}),
             ...profileColumns(fetched),
           };
         },
@@ -150,8 +152,12 @@ export class MembersService {
         chat.channelId,
         userId,
         { role: 'member', status: 'left', joinedAt: null, leftAt: at },
-        (m) =>
-          m.status === 'active' && (!m.joinedAt || at >= m.joinedAt) ? { status: 'left', leftAt: at } : {},
+        (m) => {
+          if (m.status === 'active')
+            return !m.joinedAt || at >= m.joinedAt ? { status: 'left', leftAt: at } : {};
+          // A newer leave of a member who left: a late join older than it stays undone.
+          return m.leftAt && at > m.leftAt ? { leftAt: at } : {};
+        },
       );
       if (outcome === 'deactivated') changed++;
     }
