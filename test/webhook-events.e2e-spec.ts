@@ -20,6 +20,7 @@ import { FakeLine, FakeUser } from './fake-line/fake-line';
 import { postWebhook } from './fake-line/webhook';
 import { inboxRows, waitForInboxDrained } from './support/inbox';
 import { createTestApp, TestApp } from './support/test-app';
+import { waitFor } from './support/wait-for';
 
 const user = (displayName: string): FakeUser => ({
   userId: randomUserId(),
@@ -531,6 +532,32 @@ describe('webhook events: channels and members', () => {
         status: 'left',
         leftAt: new Date(at + 2000),
       });
+    });
+
+    it('lets a sync of the member list not undo what memberLeft and memberJoined did while it ran', async () => {
+      const groupId = randomGroupId();
+      const [amy, uli, bo] = [user('Amy'), user('Uli'), user('Bo')];
+      fake.addGroup({ groupId, members: [amy, uli] });
+      await deliver(t, makeJoinEvent({ groupId }));
+      // LINE lists Amy and Bo: Uli has just left; Bo joined (both events are on their way).
+      fake.removeMember(groupId, uli.userId);
+      fake.addMember(groupId, bo);
+      const boProfile = `/v2/bot/group/${groupId}/member/${bo.userId}`;
+      fake.failNext('GET', boProfile, 'timeout');
+      const sync = channels.refreshFromLine(groupId);
+      await waitFor(() => fake.requestsTo('GET', boProfile).length > 0, {
+        what: "the sync to ask for Bo's profile",
+      });
+      // While the sync waits for LINE, Uli leaves and comes back, and the events are processed.
+      const now = Date.now();
+      await deliver(t, makeMemberLeftEvent({ groupId, userIds: [uli.userId], timestamp: now - 500 }));
+      fake.addMember(groupId, uli);
+      await deliver(t, makeMemberJoinedEvent({ groupId, userIds: [uli.userId], timestamp: now - 100 }));
+      expect((await channels.get(groupId))?.memberCount).toBe(3);
+      const result = await sync;
+      expect(await members.find(groupId, uli.userId)).toMatchObject({ status: 'active' });
+      expect(result.members.left).toBe(0);
+      expect((await channels.get(groupId))?.memberCount).toBe(3);
     });
 
     it('reads the profile again on a follow: a user who was not a friend gets their name', async () => {

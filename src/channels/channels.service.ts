@@ -213,10 +213,13 @@ export class ChannelsService {
         if (summary)
           Object.assign(fields, { name: summary.groupName, pictureUrl: summary.pictureUrl ?? null });
       }
+      const listedAt = new Date();
+      const ids = await this.read('memberIds', ref, () => this.line.getMemberIds(chat), unavailable);
+      members = await this.members.reconcile(ref, ids ?? null, listedAt);
+      // After the members, which can take long: a count read first may be older than one that the
+      // chat's own memberJoined/memberLeft stored meanwhile.
       const count = await this.read('count', ref, () => this.line.getMemberCount(chat), unavailable);
       if (count !== undefined) fields.memberCount = count;
-      const ids = await this.read('memberIds', ref, () => this.line.getMemberIds(chat), unavailable);
-      members = await this.members.reconcile(ref, ids ?? null, new Date());
     }
     const changed = await this.save(channelId, fields, channel);
     await this.markRead(channelId);

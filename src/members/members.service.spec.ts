@@ -1,5 +1,5 @@
 import type { ConfigService } from '@nestjs/config';
-import type { Repository } from 'typeorm';
+import { FindOperator, type Repository } from 'typeorm';
 import type { Settings } from '../config/settings';
 import type { LineClient } from '../line/line-client.service';
 import type { Member } from './member.entity';
@@ -12,8 +12,12 @@ const group = { channelId: 'C1', type: 'group' as const };
 /** The members table in memory, with the few repository calls MembersService makes. */
 function fakeMembers() {
   const rows: Member[] = [];
-  const matches = (where: Partial<Member>) => (m: Member) =>
-    Object.entries(where).every(([k, v]) => m[k as keyof Member] === v);
+  const matches = (where: Partial<Record<keyof Member, unknown>>) => (m: Member) =>
+    Object.entries(where).every(([k, v]) =>
+      v instanceof FindOperator && v.type === 'lessThanOrEqual'
+        ? (m[k as keyof Member] as Date) <= (v.value as Date)
+        : m[k as keyof Member] === v,
+    );
   const repo = {
     query: jest.fn(async (_sql: string, [channelId, userId]: string[]) =>
       rows
@@ -28,8 +32,10 @@ function fakeMembers() {
     insert: jest.fn(async (row: Omit<Member, 'id'>) => {
       rows.push({ ...row, id: rows.length + 1 });
     }),
-    update: jest.fn(async (where: Partial<Member>, patch: Partial<Member>) => {
-      rows.filter(matches(where)).forEach((m) => Object.assign(m, patch));
+    update: jest.fn(async (where: Partial<Record<keyof Member, unknown>>, patch: Partial<Member>) => {
+      const matched = rows.filter(matches(where));
+      matched.forEach((m) => Object.assign(m, patch));
+      return { affected: matched.length };
     }),
   };
   return { rows, repo };

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { In, LessThanOrEqual, Repository } from 'typeorm';
 import type { ChannelType } from '../channels/channel.entity';
 import { EVENT_CACHE_ENTRIES, EVENT_CACHE_TTL_MS, TtlCache } from '../common/ttl-cache';
 import type { Settings } from '../config/settings';
@@ -206,13 +206,14 @@ export class MembersService {
       const listed = new Set(present);
       for (const m of known.values()) {
         if (m.status !== 'active' || listed.has(m.userId)) continue;
-        await this.changing(chat.channelId, m.userId, () =>
+        // Not if the member changed after the list was asked for (a memberJoined processed since).
+        const marked = await this.changing(chat.channelId, m.userId, () =>
           this.members.update(
-            { id: m.id, status: 'active' },
+            { id: m.id, status: 'active', updatedAt: LessThanOrEqual(at) },
             { status: 'left', leftAt: at, updatedAt: new Date() },
           ),
         );
-        result.left++;
+        if (marked.affected) result.left++;
       }
     }
     return result;
