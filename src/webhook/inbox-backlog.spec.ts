@@ -67,6 +67,18 @@ describe('InboxBacklog', () => {
     expect(backlog.size).toBe(12);
   });
 
+  it('keeps the order they came when a later webhook has the shorter wait (the backlog shrank)', async () => {
+    const backlog = started(100, 200, 15);
+    const order: string[] = [];
+    void backlog.admit(1)!.then(() => order.push('first'));
+    backlog.settled(80);
+    void backlog.admit(1)!.then(() => order.push('second'));
+    // The second one's wait (about 200 ms) ends long before the first one's (1 s).
+    jest.advanceTimersByTime(300);
+    await Promise.resolve();
+    expect(order).toEqual(['first', 'second']);
+  });
+
   it('waits longer the further the backlog is over its limit, up to a second at twice the limit', () => {
     const waitAt = (pending: number) => started(1000, pending, 20).longestWait();
     expect(waitAt(1000)).toBe(20);

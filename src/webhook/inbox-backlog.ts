@@ -101,9 +101,14 @@ export class InboxBacklog {
     waiter.admit();
   }
 
+  /**
+   * Whoever came before `waiter` goes first: a later webhook can have the shorter wait (the backlog
+   * shrank meanwhile), and stored before an earlier one of the same chat, it would run before it.
+   */
   private timedOut(waiter: Waiter): void {
-    this.release(waiter);
-    this.waited++;
+    const ahead = this.waiters.slice(0, this.waiters.indexOf(waiter) + 1);
+    for (const w of ahead) this.release(w);
+    this.waited += ahead.length;
     const now = Date.now();
     if (now - this.lastWarn < WARN_EVERY_MS) return;
     this.logger.warn(
