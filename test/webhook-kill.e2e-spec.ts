@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadSettings } from '../src/config/settings';
 import { dataSourceOptions } from '../src/database/data-source-options';
-import { makeTextEvent, randomGroupId, randomUserId } from './fake-line/events';
+import { makeJoinEvent, makeTextEvent, randomGroupId, randomUserId } from './fake-line/events';
 import { FakeLine, FakeUser } from './fake-line/fake-line';
 import { webhookBody } from './fake-line/webhook';
 import { postOnAgent } from './support/keep-alive-post';
@@ -34,6 +34,7 @@ function freePort(): Promise<number> {
 async function startService(
   db: TestDatabase,
   lineUrl: string,
+  env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
@@ -51,6 +52,7 @@ async function startService(
       LOG_LEVEL: 'error',
       LINE_TIMEOUT_MS: '20000',
       WEBHOOK_REORDER_WINDOW_MS: '0',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -160,6 +162,49 @@ describe('kill -9 of the service while webhooks arrive', () => {
     });
     second.child.kill('SIGTERM');
     await once(second.child, 'exit');
+    running = undefined;
+  }, 120_000);
+  it('fails an event that the process keeps exiting on, once its attempts are used up, and goes on', async () => {
+    const groupId = randomGroupId();
+    fake.addGroup({ groupId, groupName: 'Poison', members: [{ userId: randomUserId(), displayName: 'P' }] });
+    const summary = `/v2/bot/group/${groupId}/summary`;
+    const env = { WEBHOOK_MAX_ATTEMPTS: '2' };
+    // Its join hangs on LINE while it runs: the process is killed there, as if the event killed it.
+    fake.failNext('GET', summary, 'timeout', 3);
+    const at = Date.now() - 5000;
+    const join = makeJoinEvent({ groupId, timestamp: at });
+    const after = makeTextEvent({ groupId, userId: randomUserId(), text: 'still here?', timestamp: at + 1 });
+    for (let run = 1; run <= 3; run++) {
+      const { child, port } = await startService(db, fake.url, env);
+      running = child;
+      if (run === 1) {
+        const outcome = await postOnAgent(port, new Agent(), webhookBody([join, after]));
+        expect(outcome).toBe(200);
+      }
+      await waitFor(() => fake.requestsTo('GET', summary).length === run, { what: `run ${run} of the join` });
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    const last = await startService(db, fake.url, env);
+    running = last.child;
+    await withDatabase(db, async (ds) => {
+      const states = async () =>
+        (await ds.query(
+          'SELECT webhook_event_id AS id, state, attempts, last_error AS error FROM webhook_events WHERE webhook_event_id IN (?, ?)',
+          [join.webhookEventId, after.webhookEventId],
+        )) as { id: string; state: string; attempts: unknown; error: string | null }[];
+      await waitFor(async () => (await states()).every((r) => r.state !== 'pending'), {
+        timeoutMs: 30_000,
+        what: 'both events to end',
+      });
+      const byId = new Map((await states()).map((r) => [r.id, r]));
+      expect(byId.get(join.webhookEventId)).toMatchObject({ state: 'failed' });
+      expect(Number(byId.get(join.webhookEventId)!.attempts)).toBe(2);
+      expect(byId.get(join.webhookEventId)!.error).toMatch(/Interrupted 2 times/);
+      expect(byId.get(after.webhookEventId)).toMatchObject({ state: 'done' });
+    });
+    last.child.kill('SIGTERM');
+    await once(last.child, 'exit');
     running = undefined;
   }, 120_000);
 });

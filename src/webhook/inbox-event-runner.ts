@@ -107,6 +107,18 @@ export class InboxEventRunner {
     return failures.find((f) => f !== undefined);
   }
 
+  /** A row whose attempts all ended with the process exiting (see InboxRecovery): failed, not run. */
+  failInterrupted(row: PendingEvent): 'failed' {
+    const error = `Interrupted ${row.attempts} times: the process exited while this event was being processed`;
+    this.logger.error(
+      { webhookEventId: row.webhookEventId, channelId: row.channelId, type: row.eventType, err: error },
+      'Event failed for good; its chat goes on',
+    );
+    this.store.markFailed(row.id, row.attempts, row.completedHandlers, error, new Date());
+    this.backlog.settled(1);
+    return 'failed';
+  }
+
   private recordFailure(row: PendingEvent, completed: string[], err: unknown): RunOutcome {
     const attempts = row.attempts + 1;
     const error = errorSummary(err);

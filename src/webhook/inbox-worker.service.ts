@@ -5,6 +5,7 @@ import type { Settings, WebhookSettings } from '../config/settings';
 import { InboxBacklog } from './inbox-backlog';
 import { InboxEventRunner, RunOutcome, Settling } from './inbox-event-runner';
 import { InboxProcessor } from './inbox-processor';
+import { InboxRecovery } from './inbox-recovery';
 import { InboxPosition, InboxStore } from './inbox.store';
 
 /** Chat key: the channelId, or '' for events without a chat. */
@@ -37,7 +38,7 @@ const MAX_STALLED = 32;
  *
  * Nothing is claimed in the table: a row is pending until its outcome is written (InboxStore
  * writes outcomes behind, within 50 ms), so whatever a crash interrupts is simply pending again at
- * start-up. That holds for one process at a time; several instances need a shared queue behind
+ * start-up (and counted as an attempt when it runs again: InboxRecovery). That holds for one process at a time; several instances need a shared queue behind
  * InboxProcessor (see inbox-processor.ts).
  */
 @Injectable()
@@ -81,6 +82,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     private readonly store: InboxStore,
     private readonly runner: InboxEventRunner,
     private readonly backlog: InboxBacklog,
+    private readonly recovery: InboxRecovery,
     config: ConfigService<Settings, true>,
   ) {
     this.settings = config.get('webhook', { infer: true });
@@ -95,6 +97,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     }
     // Before the server listens: no webhook is stored while the rows are counted.
     this.backlog.start(await this.store.countPending());
+    await this.recovery.start();
     this.started = true;
     this.pollTimer = setInterval(() => void this.scan(), this.settings.pollIntervalMs);
     this.pollTimer.unref();
@@ -246,9 +249,15 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
           if (this.arrivedBefore(key, row)) break;
           const due = row.nextAttemptAt.getTime();
           if (due > Date.now()) return this.waitUntil(key, due);
-          this.eventStartedAt.set(key, Date.now());
-          const result = await this.runner.run(row).finally(() => this.eventStartedAt.delete(key));
-          const outcome = typeof result === 'string' ? result : this.track(key, result);
+          let outcome: RunOutcome | 'settling';
+          if (this.recovery.usedUp(row)) {
+            outcome = this.runner.failInterrupted(row);
+          } else {
+            await this.recovery.beforeRun(row);
+            this.eventStartedAt.set(key, Date.now());
+            const result = await this.runner.run(row).finally(() => this.eventStartedAt.delete(key));
+            outcome = typeof result === 'string' ? result : this.track(key, result);
+          }
           // A retry stays ahead of the position: the chat waits for it.
           if (outcome !== 'retry') this.advance(key, row);
           processed++;

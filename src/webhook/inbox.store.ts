@@ -235,6 +235,16 @@ export class InboxStore {
     this.later(id, { state: 'failed', completedHandlers, attempts, lastError: error, processedAt: at });
   }
 
+  async maxPendingId(): Promise<number> {
+    const [row] = await this.all("SELECT MAX(id) AS n FROM webhook_events WHERE state = 'pending'", []);
+    return Number(row.n ?? 0);
+  }
+
+  /** Written at once (not behind): it must hold if the process exits during the attempt. */
+  async countAttempt(id: number): Promise<void> {
+    await this.run('UPDATE webhook_events SET attempts = attempts + 1 WHERE id = ?', [id]);
+  }
+
   async countPending(): Promise<number> {
     const [row] = await this.all("SELECT COUNT(*) AS n FROM webhook_events WHERE state = 'pending'", []);
     return Number(row.n);

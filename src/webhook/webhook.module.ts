@@ -5,6 +5,7 @@ import type { Settings } from '../config/settings';
 import { InboxBacklog } from './inbox-backlog';
 import { InboxEvent } from './inbox-event.entity';
 import { InboxEventRunner } from './inbox-event-runner';
+import { InboxRecovery } from './inbox-recovery';
 import { INBOX_PROCESSOR } from './inbox-processor';
 import { InboxWorker } from './inbox-worker.service';
 import { InboxStore } from './inbox.store';
@@ -27,6 +28,7 @@ import { WebhookService } from './webhook.service';
     },
     InboxStore,
     InboxEventRunner,
+    InboxRecovery,
     InboxWorker,
     { provide: INBOX_PROCESSOR, useExisting: InboxWorker },
     WebhookService,
