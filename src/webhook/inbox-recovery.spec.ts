@@ -20,7 +20,7 @@ describe('InboxRecovery', () => {
   it("counts an earlier process's row once, before its first run here", async () => {
     const { recovery, store } = await started(10);
     await recovery.beforeRun(row(7, 0));
-    await recovery.beforeRun(row(7, 1)); // read again after a failure here: counted by the runner
+    await recovery.beforeRun(row(7, 1)); // run again after a failure here: the runner counted that
     expect(store.countAttempt.mock.calls).toEqual([[7]]);
   });
 

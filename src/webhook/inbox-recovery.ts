@@ -7,8 +7,9 @@ import { PendingEvent, InboxStore } from './inbox.store';
  * Rows an earlier process left pending may have been running when it exited, and one of them may be
  * why it exited (out of memory, a native fault): run again at every start and never counted, it
  * would bring the service down each time, its chat waiting behind it. So each such row is counted
- * as an attempt, durably, just before it runs here; one whose attempts are used up is not run again.
- * Rows this process stored are counted as usual, when a handler fails.
+ * as an attempt, durably, just before it runs here (not earlier: the rows waiting behind it in its
+ * chat have not started); one whose attempts are used up is not run again. Rows this process
+ * stored are counted as usual, when a handler fails.
  */
 @Injectable()
 export class InboxRecovery {
@@ -36,7 +37,7 @@ export class InboxRecovery {
 
   /**
    * Records that an earlier process's row starts an attempt here. `row` keeps the count before it,
-   * so that a failure of this attempt, counted by the runner, is not counted twice.
+   * so that a failure of this attempt, which the runner counts, is not counted twice.
    */
   async beforeRun(row: PendingEvent): Promise<void> {
     if (row.id > this.upTo || this.counted.has(row.id)) return;
