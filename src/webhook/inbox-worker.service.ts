@@ -126,6 +126,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     await this.finishInFlight();
     try {
       await this.store.flush();
+      if (this.started) this.recovery.stoppedCleanly();
     } catch (err) {
       this.logger.error(
         { err },
