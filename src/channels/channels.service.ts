@@ -139,10 +139,6 @@ export class ChannelsService {
     return 'read';
   }
 
-  private async markRead(channelId: string): Promise<void> {
-    await this.channels.update({ channelId }, { lineReadAt: new Date() });
-  }
-
   /** leave, unfollow: disabled, nothing deleted. */
   async disable(channelId: string, at: Date): Promise<void> {
     const result = await this.channels
@@ -221,8 +217,7 @@ export class ChannelsService {
       const count = await this.read('count', ref, () => this.line.getMemberCount(chat), unavailable);
       if (count !== undefined) fields.memberCount = count;
     }
-    const changed = await this.save(channelId, fields, channel);
-    await this.markRead(channelId);
+    const changed = await this.save(channelId, fields, channel, true);
     const after = { ...channel, ...fields };
     return {
       channelId,
@@ -245,25 +240,26 @@ export class ChannelsService {
       const fetched = await this.members.refreshProfile(ref, userId);
       if (fetched.ok) profile = fetched.profile;
     }
-    if (profile) await this.save(userId, { ...chatFieldsOf(profile), memberCount: 1 });
-    else if (unread) await this.save(userId, { memberCount: 1 });
-    // Its profile was asked for (recordSender asks LINE when it has none that is fresh).
-    if (unread) await this.markRead(userId);
+    // An unread chat counts as read now: its profile was asked for (recordSender asks LINE when it
+    // has none that is fresh).
+    if (profile) await this.save(userId, { ...chatFieldsOf(profile), memberCount: 1 }, undefined, unread);
+    else if (unread) await this.save(userId, { memberCount: 1 }, undefined, true);
   }
 
-  /** Stores the fields that differ; returns their names. */
+  /** Stores the fields that differ, and `readFromLine` as lineReadAt; returns the fields' names. */
   private async save(
     channelId: string,
     fields: ChannelFields,
     current?: Channel,
+    readFromLine = false,
   ): Promise<ChannelSyncResult['changed']> {
     const before = current ?? (await this.get(channelId));
     if (!before) return [];
     const changed = (Object.keys(fields) as (keyof ChannelFields)[]).filter((k) => fields[k] !== before[k]);
-    if (changed.length > 0) {
-      const patch = Object.fromEntries(changed.map((k) => [k, fields[k]])) as ChannelFields;
-      await this.channels.update({ channelId }, { ...patch, updatedAt: new Date() });
-    }
+    const patch: Partial<Channel> = Object.fromEntries(changed.map((k) => [k, fields[k]]));
+    if (changed.length > 0) patch.updatedAt = new Date();
+    if (readFromLine) patch.lineReadAt = new Date();
+    if (Object.keys(patch).length > 0) await this.channels.update({ channelId }, patch);
     return changed;
   }
 

@@ -110,33 +110,38 @@ export class InboxEventRunner {
   /** A row whose attempts all ended with the process exiting (see InboxRecovery): failed, not run. */
   failInterrupted(row: PendingEvent): 'failed' {
     const error = `Interrupted ${row.attempts} times: the process exited while this event was being processed`;
-    this.logger.error(
-      { webhookEventId: row.webhookEventId, channelId: row.channelId, type: row.eventType, err: error },
-      'Event failed for good; its chat goes on',
-    );
-    this.store.markFailed(row.id, row.attempts, row.completedHandlers, error, new Date());
-    this.backlog.settled(1);
-    return 'failed';
+    return this.failForGood(row, row.attempts, row.completedHandlers, error);
   }
 
   private recordFailure(row: PendingEvent, completed: string[], err: unknown): RunOutcome {
     const attempts = row.attempts + 1;
     const error = errorSummary(err);
+    if (attempts >= this.settings.maxAttempts) return this.failForGood(row, attempts, completed, error);
     const ids = {
       webhookEventId: row.webhookEventId,
       channelId: row.channelId,
       type: row.eventType,
       attempts,
     };
-    if (attempts >= this.settings.maxAttempts) {
-      this.logger.error({ ...ids, err: error }, 'Event failed for good; its chat goes on');
-      this.store.markFailed(row.id, attempts, completed, error, new Date());
-      this.backlog.settled(1);
-      return 'failed';
-    }
     const delay = retryDelayMs(attempts, this.settings.retryBaseMs, this.settings.retryMaxMs);
     this.logger.warn({ ...ids, retryInMs: delay, err: error }, 'Event failed; will retry');
     this.store.scheduleRetry(row.id, attempts, completed, error, new Date(Date.now() + delay));
     return 'retry';
+  }
+
+  private failForGood(row: PendingEvent, attempts: number, completed: string[], error: string): 'failed' {
+    this.logger.error(
+      {
+        webhookEventId: row.webhookEventId,
+        channelId: row.channelId,
+        type: row.eventType,
+        attempts,
+        err: error,
+      },
+      'Event failed for good; its chat goes on',
+    );
+    this.store.markFailed(row.id, attempts, completed, error, new Date());
+    this.backlog.settled(1);
+    return 'failed';
   }
 }

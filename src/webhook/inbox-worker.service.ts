@@ -38,8 +38,9 @@ const MAX_STALLED = 32;
  *
  * Nothing is claimed in the table: a row is pending until its outcome is written (InboxStore
  * writes outcomes behind, within 50 ms), so whatever a crash interrupts is simply pending again at
- * start-up (and counted as an attempt when it runs again: InboxRecovery). That holds for one process at a time; several instances need a shared queue behind
- * InboxProcessor (see inbox-processor.ts).
+ * start-up; after an unclean stop, its next run counts as an attempt (InboxRecovery). That holds
+ * for one process at a time; several instances need a shared queue behind InboxProcessor (see
+ * inbox-processor.ts).
  */
 @Injectable()
 export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnModuleDestroy {
