@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadSettings } from '../src/config/settings';
 import { dataSourceOptions } from '../src/database/data-source-options';
+import { api, newGroup, patchConfig, startWorld } from './assistant-support';
 import { makeJoinEvent, makeTextEvent, randomGroupId, randomUserId } from './fake-line/events';
 import { FakeLine, FakeUser } from './fake-line/fake-line';
 import { webhookBody } from './fake-line/webhook';
@@ -205,6 +206,53 @@ describe('kill -9 of the service while webhooks arrive', () => {
     });
     last.child.kill('SIGTERM');
     await once(last.child, 'exit');
+    running = undefined;
+  }, 120_000);
+
+  it('pushes no second copy of an answer that LINE showed just before the kill', async () => {
+    const setup = await startWorld({ db }, fake);
+    const groupId = await newGroup(setup);
+    await api(setup, setup.tokens.owner)
+      .post(`/api/channels/${groupId}/qa`, { triggers: ['ping'], answer: 'pong', cooldownSeconds: 0 })
+      .expect(201);
+    await patchConfig(setup, groupId, { assistant: { pushFallback: true } });
+    await setup.close();
+    // LINE shows the reply and never answers: the kill comes while the service waits for it.
+    fake.failNext('POST', '/v2/bot/message/reply', 'timeout-after-accept');
+    const first = await startService(db, fake.url);
+    running = first.child;
+    const event = makeTextEvent({ text: 'ping', groupId, userId: setup.member.userId });
+    expect(await postOnAgent(first.port, new Agent(), webhookBody([event]))).toBe(200);
+    await waitFor(() => fake.replyFor(event), { what: 'the reply to reach LINE' });
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+
+    const second = await startService(db, fake.url);
+    running = second.child;
+    const outcome = await withDatabase(db, async (ds) => {
+      await waitFor(
+        async () => {
+          const rows = await ds.query('SELECT state FROM webhook_events WHERE webhook_event_id = ?', [
+            event.webhookEventId,
+          ]);
+          return rows[0]?.state === 'done';
+        },
+        { timeoutMs: 30_000, what: 'the restarted service to finish the event' },
+      );
+      const rows = await ds.query('SELECT outcome FROM assistant_replies WHERE webhook_event_id = ?', [
+        event.webhookEventId,
+      ]);
+      return rows[0]?.outcome as string | undefined;
+    });
+    // The restarted service ran the event again and found the token spent.
+    const replies = fake
+      .requestsTo('POST', '/v2/bot/message/reply')
+      .filter((r) => (r.body as { replyToken?: string }).replyToken === event.replyToken);
+    expect(replies.map((r) => r.status ?? r.failure)).toEqual(['timeout-after-accept', 400]);
+    expect(outcome).toBe('unconfirmed');
+    expect(fake.pushesTo(groupId)).toEqual([]);
+    second.child.kill('SIGTERM');
+    await once(second.child, 'exit');
     running = undefined;
   }, 120_000);
 });

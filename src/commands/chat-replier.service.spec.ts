@@ -6,17 +6,37 @@ import { LineApiError } from '../line/line-api.error';
 import type { LineClient } from '../line/line-client.service';
 import type { EventContext } from '../webhook/event-dispatcher';
 import { ChatReplier, REPLY_TOKEN_MAX_AGE_MS, retryKeyFor } from './chat-replier.service';
+import type { ReplyAttempts } from './reply-attempts.service';
 
 const T0 = 1_700_000_000_000;
 const messages = [{ type: 'text' as const, text: 'hi' }];
 
-function setup(pushFallback = false) {
+/** ReplyAttempts' contract, kept in memory: the table itself is exercised by the e2e tests. */
+function memoryAttempts() {
+  const tokens = new Set<string>();
+  return {
+    tokens,
+    begin: async (t: string) => {
+      if (tokens.has(t)) return false;
+      tokens.add(t);
+      return true;
+    },
+    notShown: async (t: string) => void tokens.delete(t),
+    mayHaveShown: async (t: string) => tokens.has(t),
+  };
+}
+
+function setup(pushFallback = false, attempts = memoryAttempts()) {
   const line = { reply: jest.fn().mockResolvedValue([]), push: jest.fn().mockResolvedValue([]) };
   const config = defaultChannelConfig('en');
   config.assistant.pushFallback = pushFallback;
   const channels = { getConfig: jest.fn().mockResolvedValue(config) };
-  const replier = new ChatReplier(line as unknown as LineClient, channels as unknown as ChannelsService);
-  return { line, replier };
+  const replier = new ChatReplier(
+    line as unknown as LineClient,
+    channels as unknown as ChannelsService,
+    attempts as unknown as ReplyAttempts,
+  );
+  return { line, replier, attempts };
 }
 
 const event = { type: 'message', replyToken: 'tok-1' } as unknown as webhook.Event;
@@ -94,6 +114,40 @@ describe('ChatReplier', () => {
     line.reply.mockRejectedValueOnce(refused);
     await expect(replier.reply(event, ctx(), messages, T0)).resolves.toBe('unconfirmed');
     expect(line.push).not.toHaveBeenCalled();
+  });
+
+  it('pushes nothing after a restart that cut a reply short, whatever LINE did with it', async () => {
+    const refused = new LineApiError('bad', { status: 400, lineMessage: 'Invalid reply token' });
+    const before = setup(true);
+    let answer!: () => void;
+    before.line.reply.mockReturnValue(new Promise((resolve) => (answer = () => resolve([]))));
+    void before.replier.reply(event, ctx(), messages, T0);
+    await new Promise((r) => setImmediate(r));
+    // The process dies here; the next one shares only the database with it.
+    const after = setup(true, before.attempts);
+    after.line.reply.mockRejectedValueOnce(refused);
+    await expect(after.replier.reply(event, ctx(), messages, T0 + 1000)).resolves.toBe('unconfirmed');
+    const late = T0 + REPLY_TOKEN_MAX_AGE_MS + 1;
+    await expect(after.replier.reply(event, ctx(), messages, late)).resolves.toBe('unconfirmed');
+    expect(after.line.push).not.toHaveBeenCalled();
+    answer();
+  });
+
+  it('replies after a restart when the reply cut short never reached LINE', async () => {
+    const attempts = memoryAttempts();
+    attempts.tokens.add('tok-1');
+    const { line, replier } = setup(true, attempts);
+    await expect(replier.reply(event, ctx(), messages, T0 + 1000)).resolves.toBe('replied');
+    expect(line.reply).toHaveBeenCalledWith('tok-1', messages);
+  });
+
+  it('pushes on a retry once LINE said the reply was not shown', async () => {
+    const { line, replier, attempts } = setup(true);
+    line.reply.mockRejectedValueOnce(new LineApiError('busy', { status: 429 }));
+    await expect(replier.reply(event, ctx(), messages, T0)).rejects.toBeInstanceOf(LineApiError);
+    expect(attempts.tokens.size).toBe(0);
+    const late = T0 + REPLY_TOKEN_MAX_AGE_MS + 1;
+    await expect(replier.reply(event, ctx(), messages, late)).resolves.toBe('pushed');
   });
 
   it('derives one UUID-shaped retry key per event', () => {

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { webhook } from '@line/bot-sdk';
 import { ChannelsService } from '../channels/channels.service';
-import { EVENT_CACHE_ENTRIES, TtlCache } from '../common/ttl-cache';
 import { LineApiError } from '../line/line-api.error';
 import { LineClient, LineMessage } from '../line/line-client.service';
 import type { EventContext } from '../webhook/event-dispatcher';
+import { ReplyAttempts } from './reply-attempts.service';
 
 /** LINE documents about a minute; past this the token is treated as spent rather than risk a 400. */
 export const REPLY_TOKEN_MAX_AGE_MS = 50_000;
@@ -17,20 +17,17 @@ export type ReplyOutcome = 'replied' | 'pushed' | 'dropped' | 'unconfirmed';
  * Answers an event the free way (its reply token). When the token is missing, too old or refused,
  * the answer is dropped unless the channel pays for pushes (`assistant.pushFallback`). A reply token
  * works once, so a retried event can never make LINE show the same reply twice; nor does the
- * fallback push after a reply that timed out or met a 5xx, which LINE may have shown.
+ * fallback push after a reply that LINE may have shown (it timed out, met a 5xx, or the process
+ * died before it learnt the outcome): ReplyAttempts remembers those tokens across restarts.
  */
 @Injectable()
 export class ChatReplier {
   private readonly logger = new Logger(ChatReplier.name);
-  /** Tokens of replies that failed without LINE saying they were not shown; kept past any retry. */
-  private readonly uncertain = new TtlCache<string, true>({
-    maxEntries: EVENT_CACHE_ENTRIES,
-    ttlMs: 10 * REPLY_TOKEN_MAX_AGE_MS,
-  });
 
   constructor(
     private readonly line: LineClient,
     private readonly channels: ChannelsService,
+    private readonly attempts: ReplyAttempts,
   ) {}
 
   async reply(
@@ -42,24 +39,30 @@ export class ChatReplier {
     if (messages.length === 0) return 'dropped';
     if (ctx.standby) return 'dropped';
     const token = 'replyToken' in event ? event.replyToken : undefined;
-    if (token && now - ctx.eventTime.getTime() <= REPLY_TOKEN_MAX_AGE_MS) {
+    if (!token) return this.fallback(ctx, messages);
+    let shownBefore: boolean;
+    if (now - ctx.eventTime.getTime() <= REPLY_TOKEN_MAX_AGE_MS) {
+      shownBefore = !(await this.attempts.begin(token));
       try {
         await this.line.reply(token, messages);
         return 'replied';
       } catch (err) {
         if (!(err instanceof LineApiError)) throw err;
-        if (err.mayHaveBeenCarriedOut || err.earlierTryUncertain) this.uncertain.set(token, true);
+        shownBefore ||= err.mayHaveBeenCarriedOut || err.earlierTryUncertain;
+        if (!shownBefore) await this.attempts.notShown(token);
         if (!err.isInvalidReplyToken) throw err;
         this.logger.warn(
           { webhookEventId: ctx.webhookEventId, channelId: ctx.channelId },
           'Reply token refused by LINE',
         );
       }
+    } else {
+      shownBefore = await this.attempts.mayHaveShown(token);
     }
-    if (token && this.uncertain.get(token)) {
+    if (shownBefore) {
       this.logger.warn(
         { webhookEventId: ctx.webhookEventId, channelId: ctx.channelId },
-        'Answer not sent again: an earlier reply with its token timed out or failed on LINE and may have been shown',
+        'Answer not sent again: an earlier reply with its token may have been shown',
       );
       return 'unconfirmed';
     }

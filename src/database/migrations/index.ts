@@ -7,6 +7,7 @@ import { SearchIndexQueue1732290000000 } from './1732290000000-search-index-queu
 import { SqliteFtsIndex1732300000000 } from './1732300000000-sqlite-fts-index';
 import { WideRowIds1732310000000 } from './1732310000000-wide-row-ids';
 import { ChannelLineRead1732320000000 } from './1732320000000-channel-line-read';
+import { ReplyAttempts1732330000000 } from './1732330000000-reply-attempts';
 
 /** Every migration, oldest first. A module adding tables appends its migration here. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   SqliteFtsIndex1732300000000,
   WideRowIds1732310000000,
   ChannelLineRead1732320000000,
+  ReplyAttempts1732330000000,
 ];
