@@ -259,6 +259,39 @@ describe('webhook events: channels and members', () => {
       expect((await channels.get(groupId))?.memberCount).toBe(0);
     });
 
+    it('counts out a member never seen who leaves, when LINE cannot tell the count', async () => {
+      const groupId = randomGroupId();
+      const [quinn, ghost] = [user('Quinn'), user('Ghost')];
+      fake.addGroup({ groupId, members: [quinn, ghost], memberIdsForbidden: true });
+      await deliver(t, makeJoinEvent({ groupId }));
+      expect((await channels.get(groupId))?.memberCount).toBe(2);
+      fake.removeMember(groupId, ghost.userId);
+      fake.failNext('GET', `/v2/bot/group/${groupId}/members/count`, { status: 404 });
+      await deliver(t, makeMemberLeftEvent({ groupId, userIds: [ghost.userId] }));
+      expect((await channels.get(groupId))?.memberCount).toBe(1);
+    });
+
+    it('leaves the count alone for a change older than its last read from LINE', async () => {
+      const groupId = randomGroupId();
+      const [rose, sam, tina, uma] = [user('Rose'), user('Sam'), user('Tina'), user('Uma')];
+      fake.addGroup({ groupId, members: [rose, sam, tina], memberIdsForbidden: true });
+      const t0 = Date.now() - 60_000;
+      await deliver(t, makeJoinEvent({ groupId, timestamp: t0 }));
+      for (const [i, who] of [rose, sam, tina].entries()) {
+        await deliver(t, makeTextEvent({ groupId, userId: who.userId, text: 'hi', timestamp: t0 + 1 + i }));
+      }
+      // Tina left, then Uma joined; LINE delivers Tina's leave only after Uma's join was processed,
+      // whose count read (3: Rose, Sam, Uma) already holds both.
+      fake.removeMember(groupId, tina.userId);
+      fake.addMember(groupId, uma);
+      await deliver(t, makeMemberJoinedEvent({ groupId, userIds: [uma.userId], timestamp: t0 + 2000 }));
+      expect((await channels.get(groupId))?.memberCount).toBe(3);
+      fake.failNext('GET', `/v2/bot/group/${groupId}/members/count`, { status: 404 });
+      await deliver(t, makeMemberLeftEvent({ groupId, userIds: [tina.userId], timestamp: t0 + 1000 }));
+      expect(await members.find(groupId, tina.userId)).toMatchObject({ status: 'left' });
+      expect((await channels.get(groupId))?.memberCount).toBe(3);
+    });
+
     it('applies a repeated memberJoined once (the count is not adjusted twice)', async () => {
       const groupId = randomGroupId();
       const olive = user('Olive');

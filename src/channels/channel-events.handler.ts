@@ -49,7 +49,7 @@ export class ChannelEventsHandler implements OnModuleInit {
     if (!ref) return;
     await this.ensureKnown(ref, ctx.eventTime);
     const changed = await this.members.markJoined(ref, userIdsOf(event.joined?.members), ctx.eventTime);
-    await this.channels.adjustMemberCount(ref, changed);
+    await this.channels.adjustMemberCount(ref, changed, ctx.eventTime);
   }
 
   private async onMemberLeft(event: webhook.MemberLeftEvent, ctx: EventContext): Promise<void> {
@@ -57,7 +57,7 @@ export class ChannelEventsHandler implements OnModuleInit {
     if (!ref) return;
     await this.ensureKnown(ref, ctx.eventTime);
     const changed = await this.members.markLeft(ref, userIdsOf(event.left?.members), ctx.eventTime);
-    await this.channels.adjustMemberCount(ref, -changed);
+    await this.channels.adjustMemberCount(ref, -changed, ctx.eventTime);
   }
 
   private async onFollow(ctx: EventContext): Promise<void> {

@@ -42,6 +42,13 @@ export class Channel {
   @DateTimeColumn('line_read_at', { nullable: true })
   lineReadAt: Date | null;
 
+  /**
+   * When memberCount was last read from LINE (null: not known, as for chats stored before). A
+   * memberJoined or memberLeft older than that is already in the count and does not move it.
+   */
+  @DateTimeColumn('member_count_at', { nullable: true })
+  memberCountAt: Date | null;
+
   @DateTimeColumn('updated_at')
   updatedAt: Date;
 }

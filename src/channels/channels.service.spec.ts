@@ -45,7 +45,11 @@ function fakeConfigs() {
 
 function setup() {
   const configs = fakeConfigs();
-  const channelRows = { query: jest.fn(async (): Promise<unknown[]> => []), insert: jest.fn() };
+  const channelRows = {
+    query: jest.fn(async (): Promise<unknown[]> => []),
+    insert: jest.fn(),
+    manager: { connection: { options: { type: 'better-sqlite3' } } },
+  };
   const settings = { get: () => 'en' } as unknown as ConfigService<Settings, true>;
   const channels = new ChannelsService(
     channelRows as unknown as Repository<Channel>,

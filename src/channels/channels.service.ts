@@ -5,6 +5,8 @@ import { Repository } from 'typeorm';
 import { ChannelNotFoundError } from '../common/errors/domain.errors';
 import { EVENT_CACHE_ENTRIES, EVENT_CACHE_TTL_MS, TtlCache } from '../common/ttl-cache';
 import type { Language, Settings } from '../config/settings';
+import { Dialect, dialectOf } from '../database/columns';
+import { toDbTime } from '../database/db-time';
 import { LineClient } from '../line/line-client.service';
 import type { ChatRef } from '../line/line.types';
 import { isUniqueViolation, lineFailureStatus } from '../members/sync-helpers';
@@ -39,6 +41,11 @@ export interface ChannelSyncResult {
 
 type ChannelFields = Partial<Pick<Channel, 'name' | 'pictureUrl' | 'memberCount'>>;
 
+interface CountRead {
+  value: number;
+  at: Date;
+}
+
 /**
  * Channels (groups, rooms, 1:1 chats) and their config. State changes come from webhook events
  * (ChannelEventsHandler) in event order; each is guarded by event time so a repeat changes nothing.
@@ -47,6 +54,7 @@ type ChannelFields = Partial<Pick<Channel, 'name' | 'pictureUrl' | 'memberCount'
 export class ChannelsService {
   private readonly logger = new Logger(ChannelsService.name);
   private readonly defaultLanguage: Language;
+  private readonly dialect: Dialect;
   private readonly eventConfigs = new TtlCache<string, ChannelConfig>({
     maxEntries: EVENT_CACHE_ENTRIES,
     ttlMs: EVENT_CACHE_TTL_MS,
@@ -62,6 +70,7 @@ export class ChannelsService {
     config: ConfigService<Settings, true>,
   ) {
     this.defaultLanguage = config.get('defaultLanguage', { infer: true });
+    this.dialect = dialectOf(channels.manager.connection.options.type);
   }
 
   get(channelId: string): Promise<Channel | null> {
@@ -154,8 +163,11 @@ export class ChannelsService {
     }
   }
 
-  /** memberJoined/memberLeft: adjusted at once, then refreshed from LINE when it answers. */
-  async adjustMemberCount(ref: ChannelRef, delta: number): Promise<void> {
+  /**
+   * memberJoined/memberLeft at `at`: adjusted at once, unless the count was read from LINE after
+   * `at` (it holds the change already), then refreshed from LINE when it answers.
+   */
+  async adjustMemberCount(ref: ChannelRef, delta: number, at: Date): Promise<void> {
     if (delta !== 0) {
       await this.channels
         .createQueryBuilder()
@@ -165,12 +177,15 @@ export class ChannelsService {
             `CASE WHEN member_count + ${Math.trunc(delta)} < 0 THEN 0 ELSE member_count + ${Math.trunc(delta)} END`,
           updatedAt: new Date(),
         })
-        .where('channel_id = :id AND member_count IS NOT NULL', { id: ref.channelId })
+        .where(
+          'channel_id = :id AND member_count IS NOT NULL AND (member_count_at IS NULL OR member_count_at < :at)',
+          { id: ref.channelId, at: toDbTime(this.dialect, at) },
+        )
         .execute();
     }
     if (ref.type === 'user') return;
-    const count = await this.read('count', ref, () => this.line.getMemberCount(chatRef(ref)), []);
-    if (count !== undefined) await this.save(ref.channelId, { memberCount: count });
+    const count = await this.readCount(ref, []);
+    if (count) await this.save(ref.channelId, {}, undefined, false, count);
   }
 
   /**
@@ -184,6 +199,7 @@ export class ChannelsService {
     const ref: ChannelRef = { channelId, type: channel.type };
     const unavailable: ChannelSyncResult['unavailable'] = [];
     const fields: ChannelFields = {};
+    let count: CountRead | undefined;
     let members: MemberSyncResult;
     if (ref.type === 'user') {
       const fetched = await this.members.refreshProfile(ref, channelId);
@@ -214,11 +230,10 @@ export class ChannelsService {
       members = await this.members.reconcile(ref, ids ?? null, listedAt);
       // After the members, which can take long: a count read first may be older than one that the
       // chat's own memberJoined/memberLeft stored meanwhile.
-      const count = await this.read('count', ref, () => this.line.getMemberCount(chat), unavailable);
-      if (count !== undefined) fields.memberCount = count;
+      count = await this.readCount(ref, unavailable);
     }
-    const changed = await this.save(channelId, fields, channel, true);
-    const after = { ...channel, ...fields };
+    const changed = await this.save(channelId, fields, channel, true, count);
+    const after = { ...channel, ...fields, ...(count ? { memberCount: count.value } : {}) };
     return {
       channelId,
       name: after.name,
@@ -246,12 +261,16 @@ export class ChannelsService {
     else if (unread) await this.save(userId, { memberCount: 1 }, undefined, true);
   }
 
-  /** Stores the fields that differ, and `readFromLine` as lineReadAt; returns the fields' names. */
+  /**
+   * Stores the fields that differ, and `readFromLine` as lineReadAt; returns the fields' names. A
+   * count is stored with when it was read, unless the one stored was read later.
+   */
   private async save(
     channelId: string,
     fields: ChannelFields,
     current?: Channel,
     readFromLine = false,
+    count?: CountRead,
   ): Promise<ChannelSyncResult['changed']> {
     const before = current ?? (await this.get(channelId));
     if (!before) return [];
@@ -260,7 +279,33 @@ export class ChannelsService {
     if (changed.length > 0) patch.updatedAt = new Date();
     if (readFromLine) patch.lineReadAt = new Date();
     if (Object.keys(patch).length > 0) await this.channels.update({ channelId }, patch);
-    return changed;
+    if (!count) return changed;
+    const stored = await this.channels
+      .createQueryBuilder()
+      .update(Channel)
+      .set({
+        memberCount: count.value,
+        memberCountAt: count.at,
+        ...(count.value !== before.memberCount ? { updatedAt: new Date() } : {}),
+      })
+      .where('channel_id = :id AND (member_count_at IS NULL OR member_count_at <= :at)', {
+        id: channelId,
+        at: toDbTime(this.dialect, count.at),
+      })
+      .execute();
+    return (stored.affected ?? 0) > 0 && count.value !== before.memberCount
+      ? [...changed, 'memberCount']
+      : changed;
+  }
+
+  /** LINE's member count of a group or room, with when it was asked for. */
+  private async readCount(
+    ref: ChannelRef,
+    unavailable: ChannelSyncResult['unavailable'],
+  ): Promise<CountRead | undefined> {
+    const at = new Date();
+    const value = await this.read('count', ref, () => this.line.getMemberCount(chatRef(ref)), unavailable);
+    return value === undefined ? undefined : { value, at };
   }
 
   /** One LINE read; a failure is logged and noted, a non-LINE error is thrown. */
@@ -301,6 +346,7 @@ export class ChannelsService {
         enabledAt: at,
         disabledAt: null,
         lineReadAt: null,
+        memberCountAt: null,
         updatedAt: now,
       });
       return true;

@@ -143,7 +143,10 @@ export class MembersService {
     return changed;
   }
 
-  /** memberLeft: each becomes left with leftAt = event time. Returns how many were active. */
+  /**
+   * memberLeft: each becomes left with leftAt = event time. Returns how many were members until
+   * then: the active ones, and those never seen (LINE's count held them too).
+   */
   async markLeft(chat: MemberChat, userIds: string[], at: Date): Promise<number> {
     let changed = 0;
     for (const userId of unique(userIds)) {
@@ -159,7 +162,7 @@ export class MembersService {
           return m.leftAt && at > m.leftAt ? { leftAt: at } : {};
         },
       );
-      if (outcome === 'deactivated') changed++;
+      if (outcome === 'deactivated' || outcome === 'created') changed++;
     }
     return changed;
   }

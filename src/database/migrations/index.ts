@@ -8,6 +8,7 @@ import { SqliteFtsIndex1732300000000 } from './1732300000000-sqlite-fts-index';
 import { WideRowIds1732310000000 } from './1732310000000-wide-row-ids';
 import { ChannelLineRead1732320000000 } from './1732320000000-channel-line-read';
 import { ReplyAttempts1732330000000 } from './1732330000000-reply-attempts';
+import { MemberCountRead1732340000000 } from './1732340000000-member-count-read';
 
 /** Every migration, oldest first. A module adding tables appends its migration here. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   WideRowIds1732310000000,
   ChannelLineRead1732320000000,
   ReplyAttempts1732330000000,
+  MemberCountRead1732340000000,
 ];
