@@ -13,7 +13,8 @@
  *  3. saturation: BENCH_DURATION seconds of requests at BENCH_CONNECTIONS (32), each with 1 to 5
  *     text message events from random groups and members; the worker drains at the same time;
  *     then the backlog left at the end and the time to clear it;
- *  4. drain capacity alone: the app restarted with its worker off takes a backlog, then is started
+ *  4. drain capacity alone: the app restarted with its worker off takes a backlog (the saturation
+ *     load for half as long: how fast receiving alone is, reported as `worker off`), then is started
  *     with the worker on, and the rate it processes that backlog is measured; then how many of
  *     those messages were still queued for the search index, and how long until they were not.
  * The baseline gets the same saturation load, then the same paced load (what the machine and the
@@ -388,6 +389,9 @@ interface AppReport {
   paced: PacedResult;
   load: LoadResult;
   peakRssMb: number;
+  /** The same load on the app with its worker off: receiving (signature, parse, inbox write) alone. */
+  receiveOnly: LoadResult;
+  receiveOnlyRssMb: number;
   backlogAtEnd: number;
   drainAfterMs: number;
   keptUpRate: number;
@@ -469,7 +473,8 @@ async function benchApp(kind: 'sqlite' | 'mysql', fake: FakeLine): Promise<AppRe
     // 4. Drain capacity alone: a backlog taken with the worker off, processed after a restart.
     await stopChild(app);
     app = await startChild(`app (${kind}, worker off)`, main, env({ WEBHOOK_WORKER: 'off' }));
-    await load(app.url, 'D', Math.max(3, Math.round(DURATION_S / 2)));
+    const receiveOnly = await load(app.url, 'D', Math.max(3, Math.round(DURATION_S / 2)));
+    const receiveOnlyRssMb = peakRssMb(app.process.pid);
     await stopChild(app);
     app = await startChild(`app (${kind}, draining)`, main, env());
     await waitDrained(reader);
@@ -488,6 +493,8 @@ async function benchApp(kind: 'sqlite' | 'mysql', fake: FakeLine): Promise<AppRe
       paced,
       load: result,
       peakRssMb: rss,
+      receiveOnly,
+      receiveOnlyRssMb,
       backlogAtEnd,
       drainAfterMs,
       keptUpRate,
@@ -543,6 +550,14 @@ async function main(): Promise<void> {
       row('baseline (@line/bot-sdk middleware)', baseline.load, baseline.peakRssMb, 1),
       ...apps.map((a) =>
         row(`app, ${a.db}`, a.load, a.peakRssMb, a.load.eventsPerSec / baseline.load.eventsPerSec),
+      ),
+      ...apps.map((a) =>
+        row(
+          `app, ${a.db}, worker off (receive only)`,
+          a.receiveOnly,
+          a.receiveOnlyRssMb,
+          a.receiveOnly.eventsPerSec / baseline.load.eventsPerSec,
+        ),
       ),
     ];
     printTable(rows);
