@@ -172,6 +172,42 @@ describe('POST /webhook: receiving', () => {
     await waitForInboxDrained(t);
   });
 
+  it('answers 500 to a webhook the database refuses, keeping none of it, and takes its redelivery', async () => {
+    const ds = t.app.get(DataSource);
+    const mysql = ds.options.type === 'mysql';
+    // The database refuses one event type: as a full disk or a lost connection would, mid-batch.
+    await ds.query(
+      mysql
+        ? "CREATE TRIGGER refuse_poison BEFORE INSERT ON webhook_events FOR EACH ROW BEGIN IF NEW.event_type = 'poison' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'; END IF; END"
+        : "CREATE TRIGGER refuse_poison BEFORE INSERT ON webhook_events WHEN NEW.event_type = 'poison' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    );
+    const groupId = randomGroupId();
+    const [a, b, c] = ['a', 'b', 'c'].map((text) => makeTextEvent({ text, groupId, userId: randomUserId() }));
+    const poison = { ...makeJoinEvent({ groupId }), type: 'poison' };
+    const refusedBody = webhookBody([a, poison, b]);
+    const [refused, taken] = await Promise.all([
+      postRawWebhook(t, refusedBody, signBody(refusedBody)),
+      postWebhook(t, [c]),
+    ]);
+    await ds.query('DROP TRIGGER refuse_poison');
+    expect({ status: refused.status, body: refused.body }).toEqual({
+      status: 500,
+      body: { error: 'Internal server error' },
+    });
+    expect(taken.status).toBe(200);
+    const ids = (await inboxRows(t)).map((r) => r.webhookEventId);
+    expect([a, poison, b, c].map((e) => ids.includes(e.webhookEventId))).toEqual([false, false, false, true]);
+    // LINE sends it again, as it does after a non-2xx: every event is stored and processed once.
+    await postRawWebhook(t, refusedBody, signBody(refusedBody)).expect(200);
+    await waitForInboxDrained(t);
+    const rows = (await inboxRows(t)).filter((r) =>
+      [a, poison, b].some((e) => e.webhookEventId === r.webhookEventId),
+    );
+    expect(rows.map((r) => r.state)).toEqual(['done', 'done', 'done']);
+    const texts = seen.filter((e) => e.ctx.channelId === groupId).map((e) => e.text ?? e.type);
+    expect(texts.sort()).toEqual(['a', 'b', 'c', 'poison']);
+  });
+
   it('stores every event of a body in one go, from many chats, before answering', async () => {
     const events = Array.from({ length: 30 }, (_, i) =>
       makeTextEvent({ text: `m${i}`, groupId: randomGroupId(), userId: randomUserId() }),
