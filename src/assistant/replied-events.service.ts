@@ -1,13 +1,13 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import { AgePruner } from '../database/age-pruner';
 import type { ReplyOutcome } from '../commands/chat-replier.service';
 import { isUniqueViolation } from '../members/sync-helpers';
 import { AssistantReply } from './entities/assistant-reply.entity';
 
 /** Long past any retry or redelivery of an event. */
 const KEEP_MS = 3 * 24 * 3600_000;
-const PRUNE_EVERY_MS = 3600_000;
 
 export type ReplyKind = 'qa' | 'welcome' | 'intro';
 
@@ -19,17 +19,18 @@ export type ReplyKind = 'qa' | 'welcome' | 'intro';
 @Injectable()
 export class RepliedEvents implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RepliedEvents.name);
-  private timer?: NodeJS.Timeout;
+  private readonly pruner: AgePruner<AssistantReply>;
 
-  constructor(@InjectRepository(AssistantReply) private readonly rows: Repository<AssistantReply>) {}
+  constructor(@InjectRepository(AssistantReply) private readonly rows: Repository<AssistantReply>) {
+    this.pruner = new AgePruner(rows, KEEP_MS, this.logger, 'Could not prune answered events');
+  }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
-    this.timer.unref();
+    this.pruner.start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.pruner.stop();
   }
 
   async answered(webhookEventId: string): Promise<boolean> {
@@ -49,11 +50,7 @@ export class RepliedEvents implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  async prune(now = Date.now()): Promise<void> {
-    try {
-      await this.rows.delete({ createdAt: LessThan(new Date(now - KEEP_MS)) });
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'Could not prune answered events');
-    }
+  prune(now = Date.now()): Promise<void> {
+    return this.pruner.prune(now);
   }
 }

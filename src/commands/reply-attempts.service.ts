@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
+import { AgePruner } from '../database/age-pruner';
 import { isUniqueViolation } from '../members/sync-helpers';
 import { ReplyAttempt } from './reply-attempt.entity';
 
 /** Long past any retry of the event that carried the token. */
 const KEEP_MS = 3 * 24 * 3600_000;
-const PRUNE_EVERY_MS = 3600_000;
 
 function hashOf(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -17,17 +17,18 @@ function hashOf(token: string): string {
 @Injectable()
 export class ReplyAttempts implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ReplyAttempts.name);
-  private timer?: NodeJS.Timeout;
+  private readonly pruner: AgePruner<ReplyAttempt>;
 
-  constructor(@InjectRepository(ReplyAttempt) private readonly rows: Repository<ReplyAttempt>) {}
+  constructor(@InjectRepository(ReplyAttempt) private readonly rows: Repository<ReplyAttempt>) {
+    this.pruner = new AgePruner(rows, KEEP_MS, this.logger, 'Could not prune reply attempts');
+  }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
-    this.timer.unref();
+    this.pruner.start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.pruner.stop();
   }
 
   /** Records a reply about to go out; false when an earlier one with the token may have been shown. */
@@ -50,11 +51,7 @@ export class ReplyAttempts implements OnModuleInit, OnModuleDestroy {
     return (await this.rows.countBy({ tokenHash: hashOf(token) })) > 0;
   }
 
-  async prune(now = Date.now()): Promise<void> {
-    try {
-      await this.rows.delete({ createdAt: LessThan(new Date(now - KEEP_MS)) });
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'Could not prune reply attempts');
-    }
+  prune(now = Date.now()): Promise<void> {
+    return this.pruner.prune(now);
   }
 }

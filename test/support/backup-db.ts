@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { loadSettings } from '../../src/config/settings';
 import { dataSourceOptions } from '../../src/database/data-source-options';
@@ -16,10 +16,13 @@ export interface ArchiveDb {
 }
 
 /** A migrated database of its own, without the Nest app, for specs of the archive's storage logic. */
-export async function openArchiveDb(kind: 'sqlite' | 'mysql'): Promise<ArchiveDb> {
+export async function openArchiveDb(
+  kind: 'sqlite' | 'mysql',
+  entities: DataSourceOptions['entities'] = [],
+): Promise<ArchiveDb> {
   const db = await createTestDatabase(kind);
   const settings = loadSettings({ DATA_DIR: db.dataDir, DATABASE_URL: db.url, JWT_SECRET: 'x'.repeat(32) });
-  const ds = new DataSource(dataSourceOptions(settings.database));
+  const ds = new DataSource(dataSourceOptions(settings.database, entities));
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });
   return {
