@@ -292,6 +292,35 @@ describe('webhook events: channels and members', () => {
       expect((await channels.get(groupId))?.memberCount).toBe(3);
     });
 
+    it('writes a leave and its count change together: a refused count leaves the member as they were', async () => {
+      const ds = t.app.get(DataSource);
+      const groupId = randomGroupId();
+      const ref = { channelId: groupId, type: 'group' as const };
+      const [vic, wes] = [user('Vic'), user('Wes')];
+      fake.addGroup({ groupId, members: [vic, wes] });
+      await deliver(t, makeJoinEvent({ groupId }));
+      expect((await channels.get(groupId))?.memberCount).toBe(2);
+      fake.removeMember(groupId, vic.userId);
+      fake.failNext('GET', `/v2/bot/group/${groupId}/members/count`, { status: 404 });
+      // The database refuses the count, as a crash or a lost connection would between the two writes.
+      await ds.query(
+        ds.options.type === 'mysql'
+          ? "CREATE TRIGGER refuse_count BEFORE UPDATE ON channels FOR EACH ROW BEGIN IF NEW.member_count <> OLD.member_count THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'; END IF; END"
+          : "CREATE TRIGGER refuse_count BEFORE UPDATE OF member_count ON channels WHEN NEW.member_count <> OLD.member_count BEGIN SELECT RAISE(ABORT, 'refused'); END",
+      );
+      const at = new Date();
+      try {
+        await expect(channels.membersLeft(ref, [vic.userId], at)).rejects.toThrow(/refused/);
+      } finally {
+        await ds.query('DROP TRIGGER refuse_count');
+      }
+      expect(await members.find(groupId, vic.userId)).toMatchObject({ status: 'active', leftAt: null });
+      // The event's retry; LINE's count still cannot be read.
+      await channels.membersLeft(ref, [vic.userId], at);
+      expect(await members.find(groupId, vic.userId)).toMatchObject({ status: 'left' });
+      expect((await channels.get(groupId))?.memberCount).toBe(1);
+    });
+
     it('applies a repeated memberJoined once (the count is not adjusted twice)', async () => {
       const groupId = randomGroupId();
       const olive = user('Olive');

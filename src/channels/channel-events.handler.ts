@@ -48,16 +48,14 @@ export class ChannelEventsHandler implements OnModuleInit {
     const ref = groupOrRoom(ctx);
     if (!ref) return;
     await this.ensureKnown(ref, ctx.eventTime);
-    const changed = await this.members.markJoined(ref, userIdsOf(event.joined?.members), ctx.eventTime);
-    await this.channels.adjustMemberCount(ref, changed, ctx.eventTime);
+    await this.channels.membersJoined(ref, userIdsOf(event.joined?.members), ctx.eventTime);
   }
 
   private async onMemberLeft(event: webhook.MemberLeftEvent, ctx: EventContext): Promise<void> {
     const ref = groupOrRoom(ctx);
     if (!ref) return;
     await this.ensureKnown(ref, ctx.eventTime);
-    const changed = await this.members.markLeft(ref, userIdsOf(event.left?.members), ctx.eventTime);
-    await this.channels.adjustMemberCount(ref, -changed, ctx.eventTime);
+    await this.channels.membersLeft(ref, userIdsOf(event.left?.members), ctx.eventTime);
   }
 
   private async onFollow(ctx: EventContext): Promise<void> {

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { ChannelNotFoundError } from '../common/errors/domain.errors';
 import { EVENT_CACHE_ENTRIES, EVENT_CACHE_TTL_MS, TtlCache } from '../common/ttl-cache';
 import type { Language, Settings } from '../config/settings';
@@ -163,27 +163,35 @@ export class ChannelsService {
     }
   }
 
-  /**
-   * memberJoined/memberLeft at `at`: adjusted at once, unless the count was read from LINE after
-   * `at` (it holds the change already), then refreshed from LINE when it answers.
-   */
-  async adjustMemberCount(ref: ChannelRef, delta: number, at: Date): Promise<void> {
-    if (delta !== 0) {
-      await this.channels
-        .createQueryBuilder()
-        .update(Channel)
-        .set({
-          memberCount: () =>
-            `CASE WHEN member_count + ${Math.trunc(delta)} < 0 THEN 0 ELSE member_count + ${Math.trunc(delta)} END`,
-          updatedAt: new Date(),
-        })
-        .where(
-          'channel_id = :id AND member_count IS NOT NULL AND (member_count_at IS NULL OR member_count_at < :at)',
-          { id: ref.channelId, at: toDbTime(this.dialect, at) },
-        )
-        .execute();
-    }
-    if (ref.type === 'user') return;
+  /** memberJoined: the members and the count change together; then the count is read from LINE. */
+  async membersJoined(ref: ChannelRef, userIds: string[], at: Date): Promise<void> {
+    await this.members.markJoined(ref, userIds, at, (em, changed) => this.shiftCount(em, ref, changed, at));
+    await this.recount(ref);
+  }
+
+  /** memberLeft: as membersJoined. */
+  async membersLeft(ref: ChannelRef, userIds: string[], at: Date): Promise<void> {
+    await this.members.markLeft(ref, userIds, at, (em, changed) => this.shiftCount(em, ref, -changed, at));
+    await this.recount(ref);
+  }
+
+  /** Adjusted at once, unless the count was read from LINE after `at` (it holds the change already). */
+  private async shiftCount(em: EntityManager, ref: ChannelRef, delta: number, at: Date): Promise<void> {
+    if (delta === 0) return;
+    const shifted = `CASE WHEN member_count + ${Math.trunc(delta)} < 0 THEN 0 ELSE member_count + ${Math.trunc(delta)} END`;
+    await em
+      .createQueryBuilder()
+      .update(Channel)
+      .set({ memberCount: () => shifted, updatedAt: new Date() })
+      .where(
+        'channel_id = :id AND member_count IS NOT NULL AND (member_count_at IS NULL OR member_count_at < :at)',
+        { id: ref.channelId, at: toDbTime(this.dialect, at) },
+      )
+      .execute();
+  }
+
+  /** LINE's count, when it answers. */
+  private async recount(ref: ChannelRef): Promise<void> {
     const count = await this.readCount(ref, []);
     if (count) await this.save(ref.channelId, {}, undefined, false, count);
   }

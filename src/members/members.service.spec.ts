@@ -38,8 +38,14 @@ function fakeMembers() {
       return { affected: matched.length };
     }),
   };
-  return { rows, repo };
+  // One table in memory: a transaction's repository is the same one.
+  const withManager = Object.assign(repo, {
+    manager: { transaction: (work: (em: unknown) => unknown) => work({ getRepository: () => repo }) },
+  });
+  return { rows, repo: withManager };
 }
+
+const nothingAlongside = async () => {};
 
 function setup() {
   const { rows, repo } = fakeMembers();
@@ -87,7 +93,7 @@ describe('MembersService.recordSender cache', () => {
     const { members, rows, repo, seed, send } = setup();
     seed();
     await send();
-    await members.markLeft(group, ['U1'], new Date(T0 + 1));
+    await members.markLeft(group, ['U1'], new Date(T0 + 1), nothingAlongside);
     expect(rows[0].status).toBe('left');
     await send(new Date(T0 + 2));
     expect(repo.query).toHaveBeenCalledTimes(2);
@@ -111,7 +117,7 @@ describe('MembersService.recordSender cache', () => {
     let answer!: (rows: { status: Member['status']; profile_fetched_at: Date | null }[]) => void;
     repo.query.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)));
     const racing = send();
-    await members.markLeft(group, ['U1'], new Date(T0 + 1));
+    await members.markLeft(group, ['U1'], new Date(T0 + 1), nothingAlongside);
     answer([{ status: 'active', profile_fetched_at: new Date(T0) }]);
     await racing;
     await send(new Date(T0 + 2));

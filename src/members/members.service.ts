@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, LessThanOrEqual, Repository } from 'typeorm';
+import { EntityManager, In, LessThanOrEqual, Repository } from 'typeorm';
 import type { ChannelType } from '../channels/channel.entity';
 import { EVENT_CACHE_ENTRIES, EVENT_CACHE_TTL_MS, TtlCache } from '../common/ttl-cache';
 import type { Settings } from '../config/settings';
@@ -33,6 +33,9 @@ export interface MemberSyncResult {
 
 /** A profile read from LINE, or the status of the failure (0: timeout or network). */
 export type ProfileFetch = { ok: true; profile: MemberProfileData } | { ok: false; status: number };
+
+/** Writes that go with a member event's, in its transaction, given how many members it changed. */
+export type Alongside = (em: EntityManager, changed: number) => Promise<void>;
 
 /** Profile requests one sync sends to LINE at the same time. */
 const PROFILE_CONCURRENCY = 4;
@@ -115,56 +118,83 @@ export class MembersService {
     return fetched?.ok ? fetched.profile : null;
   }
 
-  /** memberJoined: each becomes active with joinedAt = event time. Returns how many were not active. */
-  async markJoined(chat: MemberChat, userIds: string[], at: Date): Promise<number> {
-    let changed = 0;
+  /**
+   * memberJoined: each becomes active with joinedAt = event time. `alongside` runs in the same
+   * transaction with how many were not active, so what depends on that number (the chat's member
+   * count) is written with the members or not at all: a retry finds nothing changed.
+   */
+  async markJoined(chat: MemberChat, userIds: string[], at: Date, alongside: Alongside): Promise<number> {
+    // Profiles first: no transaction waits for LINE.
+    const fetched = new Map<string, ProfileFetch | null>();
     for (const userId of unique(userIds)) {
       const existing = await this.find(chat.channelId, userId);
-      const fetched = existing && !this.isStale(existing) ? null : await this.fetchProfile(chat, userId);
-      const outcome = await this.write(
-        chat.channelId,
-        userId,
-        { role: 'member', status: 'active', joinedAt: at, leftAt: null, ...profileColumns(fetched) },
-        (m) => {
-          if (m.status === 'left' && (!m.leftAt || at >= m.leftAt))
-            return { status: 'active', joinedAt: at, leftAt: null, ...profileColumns(fetched) };
-          // Listed by the bot's join (member ids) or seen talking first: this event says when they
-          // joined. A newer join of an active member (their leave not here yet) moves joinedAt, so
-          // that late leave is seen as older.
-          return {
-            ...(m.status === 'active' && (!m.joinedAt || at > m.joinedAt) ? { joinedAt: at } : {}),
-            ...profileColumns(fetched),
-          };
-        },
-        existing,
-      );
-      if (outcome === 'created' || outcome === 'activated') changed++;
+      fetched.set(userId, existing && !this.isStale(existing) ? null : await this.fetchProfile(chat, userId));
     }
-    return changed;
+    return this.inTransaction(alongside, async (repo) => {
+      let changed = 0;
+      for (const [userId, profile] of fetched) {
+        const outcome = await this.write(
+          chat.channelId,
+          userId,
+          { role: 'member', status: 'active', joinedAt: at, leftAt: null, ...profileColumns(profile) },
+          (m) => {
+            if (m.status === 'left' && (!m.leftAt || at >= m.leftAt))
+              return { status: 'active', joinedAt: at, leftAt: null, ...profileColumns(profile) };
+            // Listed by the bot's join (member ids) or seen talking first: this event says when they
+            // joined. A newer join of an active member (their leave not here yet) moves joinedAt, so
+            // that late leave is seen as older.
+            return {
+              ...(m.status === 'active' && (!m.joinedAt || at > m.joinedAt) ? { joinedAt: at } : {}),
+              ...profileColumns(profile),
+            };
+          },
+          undefined,
+          repo,
+        );
+        if (outcome === 'created' || outcome === 'activated') changed++;
+      }
+      return changed;
+    });
   }
 
   /**
-   * memberLeft: each becomes left with leftAt = event time. Returns how many were members until
-   * then: the active ones, and those never seen (LINE's count held them too).
+   * memberLeft: each becomes left with leftAt = event time. `alongside` gets, in the same
+   * transaction, how many were members until then: the active ones, and those never seen (LINE's
+   * count held them too).
    */
-  async markLeft(chat: MemberChat, userIds: string[], at: Date): Promise<number> {
-    let changed = 0;
-    for (const userId of unique(userIds)) {
-      // Someone we never saw still was a member: keep that they left.
-      const outcome = await this.write(
-        chat.channelId,
-        userId,
-        { role: 'member', status: 'left', joinedAt: null, leftAt: at },
-        (m) => {
-          if (m.status === 'active')
-            return !m.joinedAt || at >= m.joinedAt ? { status: 'left', leftAt: at } : {};
-          // A newer leave of a member who left: a late join older than it stays undone.
-          return m.leftAt && at > m.leftAt ? { leftAt: at } : {};
-        },
-      );
-      if (outcome === 'deactivated' || outcome === 'created') changed++;
-    }
-    return changed;
+  async markLeft(chat: MemberChat, userIds: string[], at: Date, alongside: Alongside): Promise<number> {
+    return this.inTransaction(alongside, async (repo) => {
+      let changed = 0;
+      for (const userId of unique(userIds)) {
+        // Someone we never saw still was a member: keep that they left.
+        const outcome = await this.write(
+          chat.channelId,
+          userId,
+          { role: 'member', status: 'left', joinedAt: null, leftAt: at },
+          (m) => {
+            if (m.status === 'active')
+              return !m.joinedAt || at >= m.joinedAt ? { status: 'left', leftAt: at } : {};
+            // A newer leave of a member who left: a late join older than it stays undone.
+            return m.leftAt && at > m.leftAt ? { leftAt: at } : {};
+          },
+          undefined,
+          repo,
+        );
+        if (outcome === 'deactivated' || outcome === 'created') changed++;
+      }
+      return changed;
+    });
+  }
+
+  private inTransaction(
+    alongside: Alongside,
+    writes: (repo: Repository<Member>) => Promise<number>,
+  ): Promise<number> {
+    return this.members.manager.transaction(async (em) => {
+      const changed = await writes(em.getRepository(Member));
+      await alongside(em, changed);
+      return changed;
+    });
   }
 
   /**
@@ -272,7 +302,8 @@ export class MembersService {
 
   /**
    * Creates the member with `create` or applies `change` to the stored one (`loaded` when the
-   * caller has just read it). Concurrent creation (a sync while an event is processed) ends as an update.
+   * caller has just read it), through `repo` (a transaction's). Concurrent creation (a sync while
+   * an event is processed) ends as an update.
    */
   private async write(
     channelId: string,
@@ -280,13 +311,14 @@ export class MembersService {
     create: Partial<Member> & { role: MemberRole; status: Member['status'] },
     change: (m: Member) => Partial<Member>,
     loaded?: Member | null,
+    repo = this.members,
   ): Promise<'created' | 'activated' | 'deactivated' | 'updated' | 'unchanged'> {
     const now = new Date();
-    let existing = loaded !== undefined ? loaded : await this.find(channelId, userId);
+    let existing = loaded !== undefined ? loaded : await repo.findOneBy({ channelId, userId });
     if (!existing) {
       try {
         await this.changing(channelId, userId, () =>
-          this.members.insert({
+          repo.insert({
             channelId,
             userId,
             displayName: null,
@@ -301,14 +333,14 @@ export class MembersService {
         return 'created';
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
-        existing = await this.find(channelId, userId);
+        existing = await repo.findOneBy({ channelId, userId });
         if (!existing) throw err;
       }
     }
     const patch = changedFields(existing, change(existing));
     if (Object.keys(patch).length === 0) return 'unchanged';
     await this.changing(channelId, userId, () =>
-      this.members.update({ id: existing.id }, { ...patch, updatedAt: now }),
+      repo.update({ id: existing.id }, { ...patch, updatedAt: now }),
     );
     if (patch.status === 'active') return 'activated';
     if (patch.status === 'left') return 'deactivated';
