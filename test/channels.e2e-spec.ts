@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { Channel } from '../src/channels/channel.entity';
 import { makeTextEvent, makeUsers, randomGroupId, randomUserId } from './fake-line/events';
 import { FakeLine, FakeUser } from './fake-line/fake-line';
 import { postWebhook } from './fake-line/webhook';
@@ -353,6 +355,22 @@ describe('channels REST API', () => {
       const members = await api('get', `/api/channels/${groupId}/members`, tokens.Member).expect(200);
       expect(members.body.members.map((m: { userId: string }) => m.userId)).toContain(newcomer.userId);
       await api('post', `/api/channels/${groupId}/sync`, tokens.Member).expect(403);
+    });
+    it('answers the stored count when it was read after LINE answered this sync', async () => {
+      const channels = t.app.get(DataSource).getRepository(Channel);
+      const { memberCount } = await channels.findOneByOrFail({ channelId: groupId });
+      // A memberJoined processed while the sync waited for LINE stored a later read.
+      const later = { memberCount: memberCount! + 5, memberCountAt: new Date(Date.now() + 3600_000) };
+      await channels.update({ channelId: groupId }, later);
+      try {
+        const res = await api('post', `/api/channels/${groupId}/sync`, tokens.Admin).expect(200);
+        expect(res.body.memberCount).toBe(later.memberCount);
+        expect(res.body.changed).not.toContain('memberCount');
+        const detail = await api('get', `/api/channels/${groupId}`, tokens.Member).expect(200);
+        expect(detail.body.meta.memberCount).toBe(later.memberCount);
+      } finally {
+        await channels.update({ channelId: groupId }, { memberCount, memberCountAt: new Date() });
+      }
     });
   });
 

@@ -241,7 +241,8 @@ export class ChannelsService {
       count = await this.readCount(ref, unavailable);
     }
     const changed = await this.save(channelId, fields, channel, true, count);
-    const after = { ...channel, ...fields, ...(count ? { memberCount: count.value } : {}) };
+    // As stored: a count read after LINE's answer here (the chat's own member events meanwhile) stays.
+    const after = (await this.get(channelId)) ?? { ...channel, ...fields };
     return {
       channelId,
       name: after.name,
