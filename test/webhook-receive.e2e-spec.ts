@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
+import { WalSync } from '../src/database/wal-sync';
 import { EventContext, EventDispatcher } from '../src/webhook/event-dispatcher';
 import { WebhookService } from '../src/webhook/webhook.service';
 import {
@@ -49,6 +50,11 @@ describe('POST /webhook: receiving', () => {
   });
 
   const rowCount = async () => (await inboxRows(t)).length;
+
+  it('does not flush answered webhooks by default (synchronous = NORMAL: a process crash loses nothing)', async () => {
+    await postWebhook(t, [makeTextEvent({ text: 'normal', userId: randomUserId() })]).expect(200);
+    expect(t.app.get(WalSync).flushes).toBe(0);
+  });
 
   it('answers the console "Verify" (no events) with 200 and stores nothing', async () => {
     const before = await rowCount();
@@ -324,5 +330,70 @@ describe('POST /webhook without LINE_CHANNEL_SECRET', () => {
     expect(res.body).toEqual({ error: 'Webhook is not configured: set LINE_CHANNEL_SECRET' });
     const [{ n }] = await t.app.get(DataSource).query('SELECT COUNT(*) AS n FROM webhook_events');
     expect(Number(n)).toBe(0);
+  });
+});
+
+describe('POST /webhook with WEBHOOK_FSYNC=on', () => {
+  let fake: FakeLine;
+  let t: TestApp;
+  let walSync: WalSync;
+  const handled: string[] = [];
+
+  beforeAll(async () => {
+    fake = await FakeLine.start();
+    t = await createTestApp({
+      lineBaseUrl: fake.url,
+      env: { WEBHOOK_FSYNC: 'on', WEBHOOK_REORDER_WINDOW_MS: '0' },
+    });
+    walSync = t.app.get(WalSync);
+    t.app.get(EventDispatcher).on('*', 'test.handled', async (_event, ctx) => {
+      handled.push(ctx.webhookEventId);
+    });
+  });
+  afterEach(() => jest.restoreAllMocks());
+  afterAll(async () => {
+    await t?.close();
+    await fake?.stop();
+  });
+
+  it("answers once the events are stored and on the disk (SQLite's WAL flushed; MySQL's commit is the server's)", async () => {
+    const mysql = t.app.get(DataSource).options.type === 'mysql';
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const flush = walSync.sync.bind(walSync);
+    jest.spyOn(walSync, 'sync').mockImplementationOnce(async () => {
+      await held;
+      return flush();
+    });
+    const flushesBefore = walSync.flushes;
+    const event = makeTextEvent({ text: 'kept', groupId: randomGroupId(), userId: randomUserId() });
+    let answered = false;
+    const answer = postWebhook(t, [event]).then((res) => {
+      answered = true;
+      return res;
+    });
+    await waitFor(async () => (await inboxRows(t)).some((r) => r.webhookEventId === event.webhookEventId));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(answered).toBe(false);
+    release();
+    expect((await answer).status).toBe(200);
+    expect(walSync.flushes - flushesBefore).toBe(mysql ? 0 : 1);
+  });
+
+  it('answers 500 when the flush fails, keeps the events, and takes the redelivery as a repeat', async () => {
+    jest
+      .spyOn(walSync, 'sync')
+      .mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    const event = makeTextEvent({ text: 'flush failed', groupId: randomGroupId(), userId: randomUserId() });
+    const failed = await postWebhook(t, [event]);
+    expect({ status: failed.status, body: failed.body }).toEqual({
+      status: 500,
+      body: { error: 'Internal server error' },
+    });
+    await postWebhook(t, [redeliver(event)]).expect(200);
+    await waitForInboxDrained(t);
+    const rows = (await inboxRows(t)).filter((r) => r.webhookEventId === event.webhookEventId);
+    expect(rows.map((r) => r.state)).toEqual(['done']);
+    expect(handled.filter((id) => id === event.webhookEventId)).toHaveLength(1);
   });
 });

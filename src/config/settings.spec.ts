@@ -44,6 +44,12 @@ describe('loadSettings', () => {
     });
   });
 
+  it('flushes answered webhooks only when WEBHOOK_FSYNC=on', () => {
+    expect(load({}).webhook.fsync).toBe(false);
+    expect(load({ WEBHOOK_FSYNC: 'on' }).webhook.fsync).toBe(true);
+    expect(() => load({ WEBHOOK_FSYNC: 'yes' })).toThrow(ConfigError);
+  });
+
   it('generates a JWT secret once and keeps it in DATA_DIR', () => {
     const dir = dataDir();
     const first = loadSettings({ DATA_DIR: dir });

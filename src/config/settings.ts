@@ -63,6 +63,8 @@ const DEFAULT_MAX_BACKLOG = { sqlite: 10_000, mysql: 5_000 } as const;
 export interface WebhookSettings {
   /** Off: events are stored and answered 200 but not processed until a process with it on starts. */
   workerEnabled: boolean;
+  /** On SQLite, a webhook's commit is on the disk before its 200 (see wal-sync.ts); off: NORMAL. */
+  fsync: boolean;
   /**
    * How many chats are processed at the same time (events of one chat are always one at a time); on
    * SQLite, chats waiting on LINE do not count (see inbox-worker.service.ts).
@@ -266,6 +268,7 @@ export function loadSettings(env: Env): Settings {
     profileMaxAgeMs: integer(env, 'PROFILE_MAX_AGE_HOURS', 24, 1, 24 * 365) * 3600_000,
     webhook: {
       workerEnabled: oneOf(env, 'WEBHOOK_WORKER', ['on', 'off'], 'on') === 'on',
+      fsync: oneOf(env, 'WEBHOOK_FSYNC', ['on', 'off'], 'off') === 'on',
       concurrency: integer(env, 'WEBHOOK_CONCURRENCY', DEFAULT_CONCURRENCY[db.type], 1, 64),
       maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 5, 1, 100),
       retryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 1, 3600_000),

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type { Settings } from '../config/settings';
+import { sqliteFile } from '../database/sqlite-connection';
+import { WalSync } from '../database/wal-sync';
 import { InboxBacklog } from './inbox-backlog';
 import { InboxEvent } from './inbox-event.entity';
 import { InboxEventRunner } from './inbox-event-runner';
@@ -27,6 +30,12 @@ import { WebhookService } from './webhook.service';
       },
     },
     InboxStore,
+    {
+      provide: WalSync,
+      inject: [getDataSourceToken(), ConfigService],
+      useFactory: (ds: DataSource, config: ConfigService<Settings, true>) =>
+        new WalSync(config.get('webhook', { infer: true }).fsync ? sqliteFile(ds) : undefined),
+    },
     InboxEventRunner,
     InboxRecovery,
     InboxWorker,

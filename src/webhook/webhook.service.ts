@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Settings } from '../config/settings';
+import { WalSync } from '../database/wal-sync';
 import { InboxBacklog } from './inbox-backlog';
 import { INBOX_PROCESSOR, InboxProcessor } from './inbox-processor';
 import { InboxStore } from './inbox.store';
@@ -23,6 +24,7 @@ export class WebhookService {
   constructor(
     private readonly store: InboxStore,
     private readonly backlog: InboxBacklog,
+    private readonly walSync: WalSync,
     @Inject(INBOX_PROCESSOR) private readonly processor: InboxProcessor,
     config: ConfigService<Settings, true>,
   ) {
@@ -56,6 +58,9 @@ export class WebhookService {
       earliest.set(e.channelId, Math.min(e.eventTimestamp, earliest.get(e.channelId) ?? Infinity));
     }
     this.processor.notify(earliest);
+    // Stored and counted whatever the flush does: if it fails, the 500 has LINE send the webhook
+    // again, and the copy is a repeat of what is here.
+    await this.walSync.sync();
     return { received: events.length, stored };
   }
 }
