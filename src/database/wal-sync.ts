@@ -11,15 +11,19 @@ import { OnModuleDestroy } from '@nestjs/common';
  * checkpointed out of the WAL before the flush is safe already: SQLite syncs the WAL before a
  * checkpoint and the database file after it.
  *
- * Flushes are shared: callers that arrive while one runs (their commit may be newer than its
- * start) share the next one. Without a file (off, MySQL, in-memory) there is nothing to flush.
+ * Flushes are shared. The webhooks of one group commit are answered in the same turn of the event
+ * loop, so a flush starts a turn after it is asked for (or when the one under way ends) and every
+ * caller until then shares it; a caller that comes once it has started (its commit may be newer than
+ * the start) waits for the next. Without a file (off, MySQL, in-memory) there is nothing to flush.
  */
 export class WalSync implements OnModuleDestroy {
   private readonly wal?: string;
   private handle?: Promise<FileHandle>;
+  /** The flush under way; never rejects (its callers get its error). */
   private running: Promise<void> | null = null;
-  private next: Promise<void> | null = null;
-  /** Flushes started so far (for tests and the benchmark's reading of the cost). */
+  /** The next flush, not started yet: callers join it. */
+  private queued: Promise<void> | null = null;
+  /** Flushes started so far (for tests). */
   flushes = 0;
 
   constructor(databaseFile: string | undefined) {
@@ -29,22 +33,26 @@ export class WalSync implements OnModuleDestroy {
   /** Resolves once every commit made before the call is on the disk; rejects if the flush failed. */
   sync(): Promise<void> {
     if (!this.wal) return Promise.resolve();
-    if (!this.running) {
-      this.running = this.flush().finally(() => (this.running = null));
-      return this.running;
-    }
-    this.next ??= this.running
-      .catch(() => undefined)
-      .then(() => {
-        this.next = null;
-        return this.sync();
+    this.queued ??= (this.running ?? new Promise<void>((r) => setImmediate(r))).then(() => {
+      this.queued = null;
+      const flush = this.flush();
+      const settled = flush.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.running = settled;
+      void settled.then(() => {
+        if (this.running === settled) this.running = null;
       });
-    return this.next;
+      return flush;
+    });
+    return this.queued;
   }
 
-  /** After the flushes under way: a webhook being answered still gets its own. */
+  /** After the flushes asked for: a webhook being answered still gets its own. */
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([this.running, this.next].map((p) => p?.catch(() => undefined)));
+    await this.queued?.catch(() => undefined);
+    await this.running;
     const handle = this.handle;
     this.handle = undefined;
     await (await handle?.catch(() => undefined))?.close();
