@@ -36,14 +36,12 @@ export class WalSync implements OnModuleDestroy {
     this.queued ??= (this.running ?? new Promise<void>((r) => setImmediate(r))).then(() => {
       this.queued = null;
       const flush = this.flush();
-      const settled = flush.then(
-        () => undefined,
-        () => undefined,
-      );
-      this.running = settled;
-      void settled.then(() => {
-        if (this.running === settled) this.running = null;
-      });
+      // Cleared before the next queued flush, which waits for this, starts.
+      this.running = flush
+        .catch(() => undefined)
+        .then(() => {
+          this.running = null;
+        });
       return flush;
     });
     return this.queued;

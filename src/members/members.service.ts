@@ -148,6 +148,7 @@ export class MembersService {
               ...profileColumns(profile),
             };
           },
+          // Read again in the transaction: a sync may have written the row while LINE answered.
           undefined,
           repo,
         );
