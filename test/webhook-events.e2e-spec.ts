@@ -1,3 +1,4 @@
+import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { ChannelsService } from '../src/channels/channels.service';
 import { Member } from '../src/members/member.entity';
@@ -20,6 +21,7 @@ import { FakeLine, FakeUser } from './fake-line/fake-line';
 import { postWebhook } from './fake-line/webhook';
 import { inboxRows, waitForInboxDrained } from './support/inbox';
 import { createTestApp, TestApp } from './support/test-app';
+import { testDbKind } from './support/test-database';
 import { waitFor } from './support/wait-for';
 
 const user = (displayName: string): FakeUser => ({
@@ -227,6 +229,43 @@ describe('webhook events: channels and members', () => {
       expect(k!.joinedAt!.getTime()).toBe(t0 + 3000);
       expect((await channels.get(groupId))?.memberCount).toBe(2);
     });
+
+    // MySQL only: there a sync writes a member on one connection while a memberJoined writes it on
+    // another. SQLite has one connection and runs one unit of work at a time.
+    if (testDbKind() === 'mysql')
+      it('takes a member that another connection inserted during its transaction as the existing row (MySQL)', async () => {
+        const groupId = randomGroupId();
+        const olive = user('Olive');
+        fake.addGroup({ groupId, members: [] });
+        await deliver(t, makeJoinEvent({ groupId }));
+        fake.addMember(groupId, olive);
+        // Another writer (a sync) has inserted Olive and not committed yet: the event's insert waits
+        // for it, after its transaction's first read, and then meets the committed row.
+        const other = await createConnection({ uri: t.db.url!, timezone: 'Z' });
+        try {
+          await other.query('BEGIN');
+          await other.query(
+            "INSERT INTO members (channel_id, user_id, display_name, role, status, joined_at, updated_at) VALUES (?, ?, 'Olive', 'member', 'active', NULL, UTC_TIMESTAMP(3))",
+            [groupId, olive.userId],
+          );
+          const joined = makeMemberJoinedEvent({ groupId, userIds: [olive.userId] });
+          await postWebhook(t, [joined]).expect(200);
+          await waitFor(
+            async () => fake.requestsTo('GET', `/v2/bot/group/${groupId}/member/${olive.userId}`).length > 0,
+          );
+          await new Promise((r) => setTimeout(r, 300));
+          await other.query('COMMIT');
+          await waitForInboxDrained(t);
+          const row = (await inboxRows(t)).find((r) => r.webhookEventId === joined.webhookEventId);
+          // Before, the event failed once ("Duplicate entry") and only its retry applied it.
+          expect(row).toMatchObject({ state: 'done', attempts: 0, lastError: null });
+          const stored = await members.find(groupId, olive.userId);
+          expect(stored).toMatchObject({ status: 'active', displayName: 'Olive' });
+          expect(stored!.joinedAt!.getTime()).toBe(joined.timestamp);
+        } finally {
+          await other.end();
+        }
+      });
 
     it('adjusts the count when LINE cannot tell it', async () => {
       const groupId = randomGroupId();

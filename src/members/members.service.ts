@@ -334,7 +334,7 @@ export class MembersService {
         return 'created';
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
-        existing = await repo.findOneBy({ channelId, userId });
+        existing = await committedRow(repo, channelId, userId);
         if (!existing) throw err;
       }
     }
@@ -347,6 +347,22 @@ export class MembersService {
     if (patch.status === 'left') return 'deactivated';
     return 'updated';
   }
+}
+
+/**
+ * The row a concurrent insert has just committed. Inside a MySQL transaction a plain read answers
+ * from the snapshot its first read took, from before that insert (a sync writing the member while a
+ * memberJoined was processed): the event then failed and ran again. A locking read sees the latest
+ * row, and holds it for the update that follows. SQLite runs one unit of work at a time, and
+ * outside a transaction every read is fresh.
+ */
+function committedRow(repo: Repository<Member>, channelId: string, userId: string): Promise<Member | null> {
+  const inMysqlTransaction =
+    repo.manager.connection.options.type === 'mysql' &&
+    repo.manager.queryRunner?.isTransactionActive === true;
+  return inMysqlTransaction
+    ? repo.findOne({ where: { channelId, userId }, lock: { mode: 'pessimistic_write' } })
+    : repo.findOneBy({ channelId, userId });
 }
 
 /** Columns a profile fetch sets: the profile when it came, the time of asking unless LINE was unreachable. */
