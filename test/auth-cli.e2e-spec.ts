@@ -1,36 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomUserId } from './fake-line/events';
 import { bearer } from './support/sign-in';
-import { createTestApp, TEST_JWT_SECRET, TestApp } from './support/test-app';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `npm run -s cli -- ...` against the suite's database and secret, as an operator would run it. */
-function cli(t: TestApp, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      'npm',
-      ['run', '-s', 'cli', '--', ...args],
-      {
-        cwd: `${__dirname}/..`,
-        timeout: 60_000,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          DATA_DIR: t.db.dataDir,
-          ...(t.db.url ? { DATABASE_URL: t.db.url } : {}),
-          JWT_SECRET: TEST_JWT_SECRET,
-          TS_NODE_TRANSPILE_ONLY: 'true',
-        },
-      },
-      (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+import { cli } from './support/cli';
+import { createTestApp, TestApp } from './support/test-app';
 
 describe('npm run cli -- token <userId>', () => {
   let t: TestApp;
@@ -62,6 +33,7 @@ describe('npm run cli -- token <userId>', () => {
     expect(bad.stderr).toContain('is not a LINE user id');
     const usage = await cli(t, []);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('Usage: npm run -s cli -- token <userId>');
+    expect(usage.stderr).toContain('Usage: npm run -s cli -- <command>');
+    expect(usage.stderr).toContain('token <userId>');
   });
 });

@@ -1,0 +1,85 @@
+import { Injectable, Module } from '@nestjs/common';
+import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
+import { FindOptionsWhere, In, Repository } from 'typeorm';
+import { chunks } from '../database/statement-chunks';
+import { InboxEvent } from './inbox-event.entity';
+
+/** Ids per statement: far below either database's limit on parameters. */
+const IDS_PER_STATEMENT = 500;
+
+export type FailedEvent = Pick<
+  InboxEvent,
+  'webhookEventId' | 'eventType' | 'channelId' | 'attempts' | 'lastError' | 'receivedAt' | 'processedAt'
+>;
+
+/** Which failed events to put back: the ones named, or every one (of a chat). */
+export type RetrySelection = { webhookEventIds: string[] } | { channelId?: string };
+
+/**
+ * The events the worker gave up on (`failed`, with their last error), for an operator: listed, and
+ * put back in the queue once the cause is mended (LINE was down, a bug was fixed). A retried event
+ * is pending again with its attempts from 0 and due at once; the handlers that had finished are
+ * not run again (completed_handlers is kept), so nothing it did is done twice. The service's worker
+ * finds it at its next scan (WEBHOOK_POLL_INTERVAL_MS), after the newer events of its chat: each
+ * handler weighs a late event against what its chat has seen since (a late memberJoined does not
+ * undo a newer leave), and an answer whose reply token is too old is dropped, or pushed where the
+ * chat pays for pushes (`assistant.pushFallback`).
+ */
+@Injectable()
+export class FailedEvents {
+  constructor(@InjectRepository(InboxEvent) private readonly events: Repository<InboxEvent>) {}
+
+  /** Oldest first, at most `limit`. */
+  list(channelId?: string, limit = 100): Promise<FailedEvent[]> {
+    return this.events.find({
+      select: [
+        'webhookEventId',
+        'eventType',
+        'channelId',
+        'attempts',
+        'lastError',
+        'receivedAt',
+        'processedAt',
+      ],
+      where: { state: 'failed', ...(channelId ? { channelId } : {}) },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /**
+   * Puts the selected failed events back in the queue; answers the webhookEventIds it put back.
+   * No transaction around the read and the writes: nothing but this changes a failed row, and on
+   * SQLite, beside a running service, a read that then writes could meet the service's commit in
+   * between and fail; each write alone waits for its turn.
+   */
+  async retry(selection: RetrySelection, now = new Date()): Promise<string[]> {
+    const wheres: FindOptionsWhere<InboxEvent>[] =
+      'webhookEventIds' in selection
+        ? chunks([...new Set(selection.webhookEventIds)], IDS_PER_STATEMENT).map((ids) => ({
+            state: 'failed',
+            webhookEventId: In(ids),
+          }))
+        : [{ state: 'failed', ...(selection.channelId ? { channelId: selection.channelId } : {}) }];
+    const retried: string[] = [];
+    for (const where of wheres) {
+      const rows = await this.events.find({ select: ['id', 'webhookEventId'], where, order: { id: 'ASC' } });
+      for (const part of chunks(rows, IDS_PER_STATEMENT)) {
+        await this.events.update(
+          { id: In(part.map((r) => r.id)), state: 'failed' },
+          { state: 'pending', attempts: 0, nextAttemptAt: now, processedAt: null },
+        );
+        retried.push(...part.map((r) => r.webhookEventId));
+      }
+    }
+    return retried;
+  }
+}
+
+/** On its own so that the CLI (`npm run cli -- failed`, `retry`) can use it without the worker. */
+@Module({
+  imports: [TypeOrmModule.forFeature([InboxEvent])],
+  providers: [FailedEvents],
+  exports: [FailedEvents],
+})
+export class FailedEventsModule {}
