@@ -14,7 +14,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
   token <userId>             Print a sign-in token (JWT) for a LINE user id (U + 32 hex), valid for JWT_TTL.
                              For scripts and first set-up; give operators' ids in OPERATOR_USER_IDS.
   failed [<chatId>]          List the webhook events the worker gave up on (of one chat), oldest first, at
-                             most 100: received at, webhookEventId, type, chat, attempts, last error.
+                             most 100: received at, failed at, webhookEventId, type, chat, attempts, last error.
   retry <webhookEventId>...  Put those failed events back in the queue; the running service processes
                              them at its next scan, running only the handlers that had not finished.
   retry --all [<chatId>]     The same for every failed event (of one chat).
@@ -86,6 +86,7 @@ async function retry(selection: { webhookEventIds: string[] } | { channelId?: st
 function failedLine(e: FailedEvent): string {
   return [
     e.receivedAt.toISOString(),
+    e.processedAt?.toISOString() ?? '-',
     e.webhookEventId,
     e.eventType,
     e.channelId ?? '-',

@@ -65,8 +65,9 @@ describe('npm run cli -- failed / retry', () => {
     expect(listed.code).toBe(0);
     const lines = listed.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    const [receivedAt, id, type, chat, attempts, error] = lines[0].split('\t');
+    const [receivedAt, failedAt, id, type, chat, attempts, error] = lines[0].split('\t');
     expect(new Date(receivedAt).getTime()).toBe(failed.receivedAt.getTime());
+    expect(new Date(failedAt).getTime()).toBe(failed.processedAt!.getTime());
     expect([id, type, chat, attempts]).toEqual([poison.webhookEventId, 'message', groupId, '1']);
     expect(error).toContain('refused');
 
