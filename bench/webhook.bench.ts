@@ -16,7 +16,11 @@
  *  4. drain capacity alone: the app restarted with its worker off takes a backlog (the saturation
  *     load for half as long: how fast receiving alone is, reported as `worker off`), then is started
  *     with the worker on, and the rate it processes that backlog is measured; then how many of
- *     those messages were still queued for the search index, and how long until they were not.
+ *     those messages were still queued for the search index, and how long until they were not;
+ *  5. with BENCH_SPLIT=on, the work split: the saturation load on a process with its worker off
+ *     while a second process on the same database only processes (no backlog limit holds the first
+ *     back): what splitting receiving and processing across the two cores gives. On SQLite the two
+ *     processes' writes can meet (SQLITE_BUSY, retried), which one process never sees.
  * The baseline gets the same saturation load, then the same paced load (what the machine and the
  * load generator add to every answer). Environment: BENCH_CONNECTIONS, BENCH_DURATION,
  * BENCH_GROUPS, BENCH_PACED_RATE, BENCH_NODE_OPTIONS (node options for the children; default
@@ -45,6 +49,13 @@ const GROUPS = envInt('BENCH_GROUPS', 200);
 const MEMBERS_PER_GROUP = 5;
 const DRAIN_TIMEOUT_MS = 180_000;
 const PACED_EVENTS_PER_SEC = envInt('BENCH_PACED_RATE', 2000);
+/**
+ * How often the processing process of the split looks for rows the other one stored (it hears of
+ * none in-process): the reorder window's 200 ms, since a row is not due before it anyway.
+ */
+const SPLIT_ENV = { WEBHOOK_POLL_INTERVAL_MS: '200' };
+/** BENCH_SPLIT=on adds phase 5 (see above). */
+const SPLIT = process.env.BENCH_SPLIT === 'on';
 /** Extra node flags for the children, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (not allowed in NODE_OPTIONS). */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
@@ -399,7 +410,17 @@ interface AppReport {
   /** When the worker-alone drain ended: messages not yet in the search index, and how long until they were. */
   unindexedAtDrain: number;
   indexCaughtUpMs: number;
+  /** The saturation load on a process that only receives, beside one that only processes. */
+  split?: SplitResult;
   failed: number;
+}
+
+interface SplitResult {
+  load: LoadResult;
+  /** Events of that load processed while it ran, per second. */
+  processedPerSec: number;
+  backlogAtEnd: number;
+  drainAfterMs: number;
 }
 
 async function benchApp(kind: 'sqlite' | 'mysql', fake: FakeLine): Promise<AppReport> {
@@ -488,6 +509,19 @@ async function benchApp(kind: 'sqlite' | 'mysql', fake: FakeLine): Promise<AppRe
     const drained = await reader.phase('D');
     const drainRate =
       drained.n / ((drained.lastProcessed.getTime() - drained.firstProcessed.getTime()) / 1000);
+
+    // 5. Receiving and processing in two processes on the same database, each with a core of its own
+    // if the load generator leaves it one: what splitting the work across the cores would give.
+    let split: SplitResult | undefined;
+    if (SPLIT) {
+      await stopChild(app);
+      app = await startChild(`app (${kind}, receiving)`, main, env({ WEBHOOK_WORKER: 'off' }));
+      split = await splitLoad(
+        app,
+        await startChild(`app (${kind}, processing)`, main, env(SPLIT_ENV)),
+        reader,
+      );
+    }
     return {
       db: kind,
       paced,
@@ -501,6 +535,7 @@ async function benchApp(kind: 'sqlite' | 'mysql', fake: FakeLine): Promise<AppRe
       drainRate,
       unindexedAtDrain,
       indexCaughtUpMs,
+      split,
       failed: measured.failed + drained.failed,
     };
   } finally {
@@ -508,6 +543,21 @@ async function benchApp(kind: 'sqlite' | 'mysql', fake: FakeLine): Promise<AppRe
     await stopChild(app);
     await dropSchema();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The saturation load on `receiver` (worker off) while `processor` (worker on) drains beside it. */
+async function splitLoad(receiver: Target, processor: Target, reader: InboxReader): Promise<SplitResult> {
+  try {
+    const started = Date.now();
+    const result = await load(receiver.url, 'X', DURATION_S);
+    const seconds = (Date.now() - started) / 1000;
+    const backlogAtEnd = await reader.pending();
+    const drainAfterMs = await waitDrained(reader);
+    const { n } = await reader.phase('X');
+    return { load: result, processedPerSec: (n - backlogAtEnd) / seconds, backlogAtEnd, drainAfterMs };
+  } finally {
+    await stopChild(processor);
   }
 }
 
@@ -562,6 +612,32 @@ async function main(): Promise<void> {
     ];
     printTable(rows);
     console.log('');
+    const splits = apps.filter((a) => a.split);
+    if (splits.length > 0) {
+      printTable([
+        [
+          'split: receiving | processing processes',
+          'accepted events/s',
+          'p50 ms',
+          'p99 ms',
+          'vs baseline',
+          'processed meanwhile',
+          'backlog at end',
+          'drained after',
+        ],
+        ...splits.map(({ db, split }) => [
+          db,
+          f0(split!.load.eventsPerSec),
+          f1(split!.load.p50),
+          f1(split!.load.p99),
+          f1((split!.load.eventsPerSec / baseline.load.eventsPerSec) * 100) + ' %',
+          `${f0(split!.processedPerSec)} ev/s`,
+          String(split!.backlogAtEnd),
+          `${f1(split!.drainAfterMs / 1000)} s`,
+        ]),
+      ]);
+      console.log('');
+    }
     printTable([
       [
         'inbox',
