@@ -15,6 +15,7 @@ import { I18nModule } from './i18n/i18n.module';
 import { LineModule } from './line/line.module';
 import { MembersModule } from './members/members.module';
 import { DispatcherModule } from './webhook/dispatcher.module';
+import { FailedEventsApiModule } from './webhook/failed-events-api.module';
 import { WebhookModule } from './webhook/webhook.module';
 
 @Module({})
@@ -33,6 +34,7 @@ export class AppModule {
         I18nModule,
         LineModule,
         WebhookModule,
+        FailedEventsApiModule,
         ChannelsModule,
         MembersModule,
         CommandsModule,

@@ -7,7 +7,13 @@ import { AuthTokensService } from './auth/auth-tokens.service';
 import { AppConfigModule } from './config/app-config.module';
 import { ConfigError, loadSettings } from './config/settings';
 import { DatabaseModule } from './database/database.module';
-import { FailedEvent, FailedEvents, FailedEventsModule } from './webhook/failed-events';
+import {
+  FailedEvent,
+  FailedEvents,
+  FailedEventsModule,
+  RetrySelection,
+  WEBHOOK_EVENT_ID,
+} from './webhook/failed-events';
 
 const USAGE = `Usage: npm run -s cli -- <command>
 
@@ -22,7 +28,6 @@ const USAGE = `Usage: npm run -s cli -- <command>
 
 const USER_ID = /^U[0-9a-f]{32}$/;
 const CHAT_ID = /^[CRU][0-9a-f]{32}$/;
-const EVENT_ID = /^[\x21-\x7e]{1,64}$/;
 
 class UsageError extends Error {}
 
@@ -46,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (args.length === 0) throw new UsageError();
       for (const id of args) {
-        if (!EVENT_ID.test(id)) throw new UsageError(`"${id}" is not a webhookEventId`);
+        if (!WEBHOOK_EVENT_ID.test(id)) throw new UsageError(`"${id}" is not a webhookEventId`);
       }
       return retry({ webhookEventIds: args });
     default:
@@ -71,11 +76,11 @@ async function failed(channelId: string | undefined): Promise<number> {
   });
 }
 
-async function retry(selection: { webhookEventIds: string[] } | { channelId?: string }): Promise<number> {
+async function retry(selection: RetrySelection): Promise<number> {
   return withApp(FailedEventsModule, async (app) => {
     const retried = await app.get(FailedEvents).retry(selection);
     for (const id of retried) process.stdout.write(`${id}\n`);
-    if (!('webhookEventIds' in selection)) return 0;
+    if (!selection.webhookEventIds) return 0;
     const missing = selection.webhookEventIds.filter((id) => !retried.includes(id));
     for (const id of new Set(missing)) console.error(`${id}: no failed event with this id`);
     return missing.length > 0 ? 1 : 0;

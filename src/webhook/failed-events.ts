@@ -4,6 +4,9 @@ import { FindOptionsWhere, In, Repository } from 'typeorm';
 import { chunks } from '../database/statement-chunks';
 import { InboxEvent } from './inbox-event.entity';
 
+/** What a webhookEventId can be: LINE's (a ULID), or the digest given to an event without one. */
+export const WEBHOOK_EVENT_ID = /^[\x21-\x7e]{1,64}$/;
+
 /** Ids per statement: far below either database's limit on parameters. */
 const IDS_PER_STATEMENT = 500;
 
@@ -12,8 +15,11 @@ export type FailedEvent = Pick<
   'webhookEventId' | 'eventType' | 'channelId' | 'attempts' | 'lastError' | 'receivedAt' | 'processedAt'
 >;
 
-/** Which failed events to put back: the ones named, or every one (of a chat). */
-export type RetrySelection = { webhookEventIds: string[] } | { channelId?: string };
+/** Which failed events to put back: of one chat or of any; the ones named, or every one. */
+export interface RetrySelection {
+  channelId?: string;
+  webhookEventIds?: string[];
+}
 
 /**
  * The events the worker gave up on (`failed`, with their last error), for an operator: listed, and
@@ -54,13 +60,16 @@ export class FailedEvents {
    * between and fail; each write alone waits for its turn.
    */
   async retry(selection: RetrySelection, now = new Date()): Promise<string[]> {
-    const wheres: FindOptionsWhere<InboxEvent>[] =
-      'webhookEventIds' in selection
-        ? chunks([...new Set(selection.webhookEventIds)], IDS_PER_STATEMENT).map((ids) => ({
-            state: 'failed',
-            webhookEventId: In(ids),
-          }))
-        : [{ state: 'failed', ...(selection.channelId ? { channelId: selection.channelId } : {}) }];
+    const failed: FindOptionsWhere<InboxEvent> = {
+      state: 'failed',
+      ...(selection.channelId ? { channelId: selection.channelId } : {}),
+    };
+    const wheres = selection.webhookEventIds
+      ? chunks([...new Set(selection.webhookEventIds)], IDS_PER_STATEMENT).map((ids) => ({
+          ...failed,
+          webhookEventId: In(ids),
+        }))
+      : [failed];
     const retried: string[] = [];
     for (const where of wheres) {
       const rows = await this.events.find({ select: ['id', 'webhookEventId'], where, order: { id: 'ASC' } });
@@ -76,7 +85,10 @@ export class FailedEvents {
   }
 }
 
-/** On its own so that the CLI (`npm run cli -- failed`, `retry`) can use it without the worker. */
+/**
+ * On its own so that the CLI (`npm run cli -- failed`, `retry`) can use it without the worker; the
+ * REST routes are in FailedEventsApiModule.
+ */
 @Module({
   imports: [TypeOrmModule.forFeature([InboxEvent])],
   providers: [FailedEvents],
