@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuditService } from '../audit/audit.service';
 import { ApiErrors } from '../auth/api-errors';
@@ -15,6 +15,8 @@ import {
   RetryFailedEventsDto,
 } from './dto/failed-events.dto';
 import { FailedEvents } from './failed-events';
+import { InboxBacklog } from './inbox-backlog';
+import { INBOX_PROCESSOR, InboxProcessor } from './inbox-processor';
 
 /**
  * A chat's events the worker gave up on, for its owner and admins (the dashboard's view of what the
@@ -27,6 +29,8 @@ export class FailedEventsController {
   constructor(
     private readonly failed: FailedEvents,
     private readonly audit: AuditService,
+    private readonly backlog: InboxBacklog,
+    @Inject(INBOX_PROCESSOR) private readonly processor: InboxProcessor,
   ) {}
 
   @Get()
@@ -51,7 +55,7 @@ export class FailedEventsController {
   @ApiOperation({
     summary: 'Put failed events of this chat back in the queue',
     description:
-      'They run again soon (at the worker’s next scan), only the handlers that had not finished, after the ' +
+      'They run again at once, only the handlers that had not finished, after the ' +
       'newer events of the chat. An answer whose reply token has expired is dropped, or pushed where the ' +
       'chat pays for pushes. Recorded in the audit log.',
   })
@@ -66,6 +70,9 @@ export class FailedEventsController {
       webhookEventIds: dto.webhookEventIds,
     });
     if (retried.length > 0) {
+      // Run now rather than at the worker's next scan, counted in the backlog like stored rows.
+      this.backlog.requeued(retried.length);
+      this.processor.requeued([access.channelId]);
       await this.audit.record({
         channelId: access.channelId,
         actor: access.userId,

@@ -25,6 +25,14 @@ describe('InboxBacklog', () => {
     expect(backlog.size).toBe(13);
   });
 
+  it('counts failed rows put back in the queue, so that their outcomes do not lower the count below it', () => {
+    const backlog = started(10, 4);
+    backlog.requeued(3);
+    expect(backlog.size).toBe(7);
+    backlog.settled(3);
+    expect(backlog.size).toBe(4);
+  });
+
   it('holds a webhook once the limit is reached, until processing makes room', async () => {
     const backlog = started(10, 10);
     const wait = backlog.admit(3);

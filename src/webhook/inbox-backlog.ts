@@ -76,6 +76,11 @@ export class InboxBacklog {
     });
   }
 
+  /** Failed rows made pending again in this process (a retry from the API): counted like stored ones. */
+  requeued(rows: number): void {
+    this.pending += rows;
+  }
+
   unreserve(events: number): void {
     if (events > 0) this.settled(events);
   }

@@ -10,6 +10,12 @@ export interface InboxProcessor {
    * event timestamp among them.
    */
   notify(earliestByChat: ReadonlyMap<string | null, number>): void;
+
+  /**
+   * Rows of these chats that had ended (failed) are pending again: they sort before where each
+   * chat has got to, so its rows are read again from the first.
+   */
+  requeued(channelIds: Iterable<string | null>): void;
 }
 
 export const INBOX_PROCESSOR = Symbol('InboxProcessor');

@@ -117,6 +117,17 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     this.schedulePump();
   }
 
+  requeued(channelIds: Iterable<string | null>): void {
+    if (!this.started || this.stopping) return;
+    for (const channelId of channelIds) {
+      const key = keyOf(channelId);
+      this.rewind(key);
+      this.waiting.delete(key);
+      this.ready.add(key);
+    }
+    this.schedulePump();
+  }
+
   /** Stops taking work, lets what runs finish (up to the grace period); the rest stays pending. */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
