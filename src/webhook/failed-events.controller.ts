@@ -55,8 +55,8 @@ export class FailedEventsController {
   @ApiOperation({
     summary: 'Put failed events of this chat back in the queue',
     description:
-      'They run again at once, only the handlers that had not finished, after the ' +
-      'newer events of the chat. An answer whose reply token has expired is dropped, or pushed where the ' +
+      'They run again at once, only the handlers that had not finished, after the newer events of the ' +
+      'chat that ran meanwhile. An answer whose reply token has expired is dropped, or pushed where the ' +
       'chat pays for pushes. Recorded in the audit log.',
   })
   @ApiOkResponse({ type: RetriedEventsDto })

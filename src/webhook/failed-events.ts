@@ -22,14 +22,14 @@ export interface RetrySelection {
 }
 
 /**
- * The events the worker gave up on (`failed`, with their last error), for an operator: listed, and
- * put back in the queue once the cause is mended (LINE was down, a bug was fixed). A retried event
- * is pending again with its attempts from 0 and due at once; the handlers that had finished are
- * not run again (completed_handlers is kept), so nothing it did is done twice. The service's worker
- * finds it at its next scan (WEBHOOK_POLL_INTERVAL_MS), after the newer events of its chat: each
- * handler weighs a late event against what its chat has seen since (a late memberJoined does not
- * undo a newer leave), and an answer whose reply token is too old is dropped, or pushed where the
- * chat pays for pushes (`assistant.pushFallback`).
+ * The events the worker gave up on (`failed`, with their last error), for an operator or a chat's
+ * admins: listed, and put back in the queue once the cause is mended (LINE was down, a bug was
+ * fixed). A retried event is pending again with its attempts from 0 and due at once; the handlers
+ * that had finished are not run again (completed_handlers is kept), so nothing it did is done
+ * twice. The worker runs it when told (the API) or at its next scan (the CLI, another process),
+ * after the newer events of its chat that ran meanwhile: each handler weighs a late event against
+ * what its chat has seen since (a late memberJoined does not undo a newer leave), and an answer
+ * whose reply token is too old is dropped, or pushed where the chat pays for pushes.
  */
 @Injectable()
 export class FailedEvents {
