@@ -1,8 +1,7 @@
-import { DataSource } from 'typeorm';
 import { makeTextEvent, randomUserId } from './fake-line/events';
 import { FakeLine, FakeUser } from './fake-line/fake-line';
 import { postWebhook } from './fake-line/webhook';
-import { inboxRows, waitForInboxDrained } from './support/inbox';
+import { inboxRows, refusePoisonArchiving, waitForInboxDrained } from './support/inbox';
 import { addBotToGroup, bearer, makeMember, signIn } from './support/sign-in';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
@@ -12,7 +11,6 @@ const person = (displayName: string): FakeUser => ({ userId: randomUserId(), dis
 describe('/api/channels/:channelId/failed-events', () => {
   let fake: FakeLine;
   let t: TestApp;
-  let ds: DataSource;
   const [owner, admin, member] = [person('Owner'), person('Admin'), person('Member')];
   const tok: Record<string, string> = {};
   let groupA: string;
@@ -31,7 +29,6 @@ describe('/api/channels/:channelId/failed-events', () => {
         LOGIN_RATE_LIMIT: '1000',
       },
     });
-    ds = t.app.get(DataSource);
     groupA = await addBotToGroup(t, fake, [owner, admin, member]);
     groupB = await addBotToGroup(t, fake, [owner]);
     for (const u of [owner, admin, member])
@@ -53,20 +50,16 @@ describe('/api/channels/:channelId/failed-events', () => {
   const retry = (groupId: string, token: string, body: object) =>
     t.http().post(`/api/channels/${groupId}/failed-events/retry`).set(bearer(token)).send(body);
 
-  /** Messages the archive refuses (a trigger), so that their events fail for good. */
+  /** Messages the archive refuses, so that their events fail for good. */
   async function failMessages(...sent: Array<{ groupId: string; userId: string }>): Promise<string[]> {
-    await ds.query(
-      t.db.kind === 'mysql'
-        ? "CREATE TRIGGER refuse_poison BEFORE INSERT ON backup_messages FOR EACH ROW BEGIN IF NEW.text_content LIKE 'poison%' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'; END IF; END"
-        : "CREATE TRIGGER refuse_poison BEFORE INSERT ON backup_messages WHEN NEW.text_content LIKE 'poison%' BEGIN SELECT RAISE(ABORT, 'refused'); END",
-    );
+    const allow = await refusePoisonArchiving(t);
     try {
       const events = sent.map((s, i) => makeTextEvent({ ...s, text: `poison ${i}` }));
       await postWebhook(t, events).expect(200);
       await waitForInboxDrained(t);
       return events.map((e) => e.webhookEventId);
     } finally {
-      await ds.query('DROP TRIGGER refuse_poison');
+      await allow();
     }
   }
 

@@ -3,7 +3,7 @@ import { makeJoinEvent, makeTextEvent, randomGroupId, randomUserId } from './fak
 import { FakeLine } from './fake-line/fake-line';
 import { postWebhook } from './fake-line/webhook';
 import { cli } from './support/cli';
-import { inboxRows, waitForInboxDrained } from './support/inbox';
+import { inboxRows, refusePoisonArchiving, waitForInboxDrained } from './support/inbox';
 import { createTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
@@ -44,18 +44,14 @@ describe('npm run cli -- failed / retry', () => {
     await postWebhook(t, [makeJoinEvent({ groupId })]).expect(200);
     await waitForInboxDrained(t);
 
-    // The archive refuses one message (as a full disk or a bug would): its event fails for good,
-    // after the handlers before the archive finished; the chat goes on.
-    await ds.query(
-      t.db.kind === 'mysql'
-        ? "CREATE TRIGGER refuse_poison BEFORE INSERT ON backup_messages FOR EACH ROW BEGIN IF NEW.text_content = 'poison' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused'; END IF; END"
-        : "CREATE TRIGGER refuse_poison BEFORE INSERT ON backup_messages WHEN NEW.text_content = 'poison' BEGIN SELECT RAISE(ABORT, 'refused'); END",
-    );
+    // The archive refuses one message: its event fails for good, after the handlers before the
+    // archive finished; the chat goes on.
+    const allow = await refusePoisonArchiving(t);
     const poison = makeTextEvent({ groupId, userId, text: 'poison', timestamp: Date.now() - 1000 });
     const fine = makeTextEvent({ groupId, userId, text: 'fine' });
     await postWebhook(t, [poison, fine]).expect(200);
     await waitForInboxDrained(t);
-    await ds.query('DROP TRIGGER refuse_poison');
+    await allow();
     const failed = await rowOf(poison.webhookEventId);
     expect(failed).toMatchObject({ state: 'failed', attempts: 1 });
     expect(failed.completedHandlers).toEqual(['channels.message', 'commands', 'assistant.qa']);
