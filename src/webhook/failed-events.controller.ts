@@ -8,6 +8,7 @@ import { RequireJsonBody } from '../auth/require-json-body.decorator';
 import { Roles } from '../auth/roles.decorator';
 import {
   DEFAULT_FAILED_PAGE,
+  MAX_RETRIED_PER_CALL,
   FailedEventDto,
   FailedEventsDto,
   ListFailedEventsQueryDto,
@@ -57,7 +58,7 @@ export class FailedEventsController {
     description:
       'They run again at once, only the handlers that had not finished, after the newer events of the ' +
       'chat that ran meanwhile. An answer whose reply token has expired is dropped, or pushed where the ' +
-      'chat pays for pushes. Recorded in the audit log.',
+      'chat pays for pushes. Without ids, the oldest 500 (call again for more). Recorded in the audit log.',
   })
   @ApiOkResponse({ type: RetriedEventsDto })
   @ApiErrors(400)
@@ -68,6 +69,7 @@ export class FailedEventsController {
     const retried = await this.failed.retry({
       channelId: access.channelId,
       webhookEventIds: dto.webhookEventIds,
+      limit: MAX_RETRIED_PER_CALL,
     });
     if (retried.length > 0) {
       // Run now rather than at the worker's next scan, counted in the backlog like stored rows.

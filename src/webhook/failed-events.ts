@@ -19,6 +19,8 @@ export type FailedEvent = Pick<
 export interface RetrySelection {
   channelId?: string;
   webhookEventIds?: string[];
+  /** Without ids: at most this many, oldest first. */
+  limit?: number;
 }
 
 /**
@@ -72,7 +74,12 @@ export class FailedEvents {
       : [failed];
     const retried: string[] = [];
     for (const where of wheres) {
-      const rows = await this.events.find({ select: ['id', 'webhookEventId'], where, order: { id: 'ASC' } });
+      const rows = await this.events.find({
+        select: ['id', 'webhookEventId'],
+        where,
+        order: { id: 'ASC' },
+        take: selection.webhookEventIds ? undefined : selection.limit,
+      });
       for (const part of chunks(rows, IDS_PER_STATEMENT)) {
         await this.events.update(
           { id: In(part.map((r) => r.id)), state: 'failed' },

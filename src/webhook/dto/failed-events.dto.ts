@@ -14,7 +14,8 @@ import {
 import { FailedEvent, WEBHOOK_EVENT_ID } from '../failed-events';
 
 export const DEFAULT_FAILED_PAGE = 100;
-const MAX_IDS = 500;
+/** A call's work and its audit entry stay bounded: ids named, or put back without ids. */
+export const MAX_RETRIED_PER_CALL = 500;
 
 export class ListFailedEventsQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: DEFAULT_FAILED_PAGE })
@@ -65,13 +66,13 @@ export class FailedEventsDto {
 export class RetryFailedEventsDto {
   @ApiPropertyOptional({
     type: [String],
-    description: 'The failed events of this chat to put back; without it, every one of them.',
+    description: 'The failed events of this chat to put back; without it, the oldest 500 of them.',
     example: ['01HZX8V6M2Q4N7T9A3B5C8D0EF'],
   })
   // Checked from the bottom up, and the first failure is the answer: an array first.
   @IsOptional()
   @ArrayMinSize(1)
-  @ArrayMaxSize(MAX_IDS)
+  @ArrayMaxSize(MAX_RETRIED_PER_CALL)
   @Matches(WEBHOOK_EVENT_ID, { each: true, message: 'webhookEventIds must hold webhookEventIds' })
   @IsString({ each: true })
   @IsArray()
