@@ -78,12 +78,10 @@ async function failed(channelId: string | undefined): Promise<number> {
 
 async function retry(selection: RetrySelection): Promise<number> {
   return withApp(FailedEventsModule, async (app) => {
-    const retried = await app.get(FailedEvents).retry(selection);
+    const { retried, notFound } = await app.get(FailedEvents).retry(selection);
     for (const id of retried) process.stdout.write(`${id}\n`);
-    if (!selection.webhookEventIds) return 0;
-    const missing = selection.webhookEventIds.filter((id) => !retried.includes(id));
-    for (const id of new Set(missing)) console.error(`${id}: no failed event with this id`);
-    return missing.length > 0 ? 1 : 0;
+    for (const id of notFound) console.error(`${id}: no failed event with this id`);
+    return notFound.length > 0 ? 1 : 0;
   });
 }
 

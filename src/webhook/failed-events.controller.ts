@@ -66,11 +66,12 @@ export class FailedEventsController {
     @ChannelParam() access: ChannelAccess,
     @Body() dto: RetryFailedEventsDto,
   ): Promise<RetriedEventsDto> {
-    const retried = await this.failed.retry({
+    const outcome = await this.failed.retry({
       channelId: access.channelId,
       webhookEventIds: dto.webhookEventIds,
       limit: MAX_RETRIED_PER_CALL,
     });
+    const { retried } = outcome;
     if (retried.length > 0) {
       // Run now rather than at the worker's next scan, counted in the backlog like stored rows.
       this.backlog.requeued(retried.length);
@@ -82,7 +83,6 @@ export class FailedEventsController {
         after: { webhookEventIds: retried },
       });
     }
-    const put = new Set(retried);
-    return { retried, notFound: [...new Set(dto.webhookEventIds ?? [])].filter((id) => !put.has(id)) };
+    return outcome;
   }
 }

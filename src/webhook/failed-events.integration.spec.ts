@@ -41,7 +41,10 @@ describe.each(DB_KINDS)('failed events on %s', (kind) => {
     await add('D1', CHAT, 'done');
     await add('X1', OTHER, 'failed');
     const now = new Date(1_800_000_000_000);
-    expect(await failed.retry({ channelId: CHAT, limit: 2 }, now)).toEqual(['F1', 'F2']);
+    expect(await failed.retry({ channelId: CHAT, limit: 2 }, now)).toEqual({
+      retried: ['F1', 'F2'],
+      notFound: [],
+    });
     expect(await rows.findOneByOrFail({ webhookEventId: 'F1' })).toMatchObject({
       state: 'pending',
       attempts: 0,
@@ -55,9 +58,10 @@ describe.each(DB_KINDS)('failed events on %s', (kind) => {
       'failed',
     ]);
     // Named ids: only failed ones of the chat; the limit is for the unnamed case.
-    expect(await failed.retry({ channelId: CHAT, webhookEventIds: ['F3', 'D1', 'X1'], limit: 1 })).toEqual([
-      'F3',
-    ]);
+    expect(await failed.retry({ channelId: CHAT, webhookEventIds: ['F3', 'D1', 'X1'], limit: 1 })).toEqual({
+      retried: ['F3'],
+      notFound: ['D1', 'X1'],
+    });
     expect((await failed.list()).map((e) => e.webhookEventId)).toEqual(['X1']);
   });
 });

@@ -23,6 +23,11 @@ export interface RetrySelection {
   limit?: number;
 }
 
+export interface RetryOutcome {
+  retried: string[];
+  notFound: string[];
+}
+
 /**
  * The events the worker gave up on (`failed`, with their last error), for an operator or a chat's
  * admins: listed, and put back in the queue once the cause is mended (LINE was down, a bug was
@@ -56,12 +61,12 @@ export class FailedEvents {
   }
 
   /**
-   * Puts the selected failed events back in the queue; answers the webhookEventIds it put back.
-   * No transaction around the read and the writes: nothing but this changes a failed row, and on
+   * Puts the selected failed events back in the queue; answers the webhookEventIds it put back, and
+   * those named that are not a failed event of the selection. No transaction around the read and the writes: nothing but this changes a failed row, and on
    * SQLite, beside a running service, a read that then writes could meet the service's commit in
    * between and fail; each write alone waits for its turn.
    */
-  async retry(selection: RetrySelection, now = new Date()): Promise<string[]> {
+  async retry(selection: RetrySelection, now = new Date()): Promise<RetryOutcome> {
     const failed: FindOptionsWhere<InboxEvent> = {
       state: 'failed',
       ...(selection.channelId ? { channelId: selection.channelId } : {}),
@@ -88,7 +93,9 @@ export class FailedEvents {
         retried.push(...part.map((r) => r.webhookEventId));
       }
     }
-    return retried;
+    const put = new Set(retried);
+    const notFound = [...new Set(selection.webhookEventIds ?? [])].filter((id) => !put.has(id));
+    return { retried, notFound };
   }
 }
 

@@ -117,15 +117,9 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     this.schedulePump();
   }
 
+  /** As if rows from before every other had arrived: each chat reads again from its first row. */
   requeued(channelIds: Iterable<string | null>): void {
-    if (!this.started || this.stopping) return;
-    for (const channelId of channelIds) {
-      const key = keyOf(channelId);
-      this.rewind(key);
-      this.waiting.delete(key);
-      this.ready.add(key);
-    }
-    this.schedulePump();
+    this.notify(new Map([...channelIds].map((id) => [id, -Infinity])));
   }
 
   /** Stops taking work, lets what runs finish (up to the grace period); the rest stays pending. */
