@@ -1,5 +1,6 @@
 import type { webhook } from '@line/bot-sdk';
 import { EventDispatcher } from '../src/webhook/event-dispatcher';
+import { InboxBacklog } from '../src/webhook/inbox-backlog';
 import { makeTextEvent, randomGroupId } from './fake-line/events';
 import { FakeLine } from './fake-line/fake-line';
 import { postWebhook } from './fake-line/webhook';
@@ -112,6 +113,43 @@ describe('webhooks wait while the inbox backlog is over its limit', () => {
       expect(Date.now() - sentAt).toBeLessThan(1000);
       expect(await inboxRows(t)).toHaveLength(3);
     } finally {
+      await close();
+    }
+  });
+
+  it('counts the rows another process stored or put back, so that their outcomes do not take its count below the truth', async () => {
+    const { t, started, close } = await appHolding(fake, { WEBHOOK_POLL_INTERVAL_MS: '100' });
+    // Another process on the same database (as the CLI's retry is): this one hears of its rows only by a scan.
+    const other = await createTestApp({
+      db: t.db,
+      lineBaseUrl: fake.url,
+      env: { WEBHOOK_WORKER: 'off', WEBHOOK_REORDER_WINDOW_MS: '0' },
+    });
+    try {
+      const backlog = t.app.get(InboxBacklog);
+      const held = randomGroupId();
+      await postWebhook(t, [
+        makeTextEvent({ text: 'hold 1', groupId: held }),
+        makeTextEvent({ text: 'hold 2', groupId: held, timestamp: Date.now() + 1 }),
+      ]).expect(200);
+      await waitFor(() => started.includes('hold 1'));
+      expect(backlog.size).toBe(2);
+
+      const elsewhere = [1, 2, 3].map((i) =>
+        makeTextEvent({ text: `elsewhere ${i}`, groupId: randomGroupId() }),
+      );
+      await postWebhook(other, elsewhere).expect(200);
+      const ids = new Set(elsewhere.map((e) => e.webhookEventId));
+      await waitFor(
+        async () =>
+          (await inboxRows(t)).filter((r) => ids.has(r.webhookEventId) && r.state === 'done').length === 3,
+        { what: "this process to process the other's events" },
+      );
+      // Scans since: the two held rows are what is pending, not 2 - 3.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(backlog.size).toBe(2);
+    } finally {
+      await other.close();
       await close();
     }
   });

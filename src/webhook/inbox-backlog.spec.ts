@@ -98,10 +98,36 @@ describe('InboxBacklog', () => {
   it('hands back what was reserved and not stored (duplicates, a failed commit)', () => {
     const backlog = started(10, 0);
     backlog.admit(5);
-    backlog.unreserve(2);
+    backlog.inserted(5, 3);
     expect(backlog.size).toBe(3);
-    backlog.unreserve(0);
-    expect(backlog.size).toBe(3);
+    backlog.admit(2);
+    backlog.inserted(2, 2);
+    expect(backlog.size).toBe(5);
+  });
+
+  it('takes its count from the table at a recount, plus the webhooks whose insert has not ended', () => {
+    const backlog = started(100, 10);
+    backlog.admit(4);
+    backlog.admit(3);
+    backlog.inserted(3, 3);
+    // The table holds 20 pending rows (another process put 7 back): the 4 reserved are not in it yet.
+    backlog.recount(20);
+    expect(backlog.size).toBe(24);
+    backlog.inserted(4, 4);
+    expect(backlog.size).toBe(24);
+    backlog.settled(24);
+    expect(backlog.size).toBe(0);
+  });
+
+  it('lets waiting webhooks through when a recount finds room', async () => {
+    const backlog = started(10, 10);
+    const wait = backlog.admit(2);
+    expect(await settledYet(wait)).toBe(false);
+    backlog.recount(12);
+    expect(await settledYet(wait)).toBe(false);
+    backlog.recount(6);
+    expect(await settledYet(wait)).toBe(true);
+    expect(backlog.size).toBe(8);
   });
 
   it('never counts below zero (rows stored by another process were processed here)', () => {

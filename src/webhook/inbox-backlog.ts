@@ -21,13 +21,17 @@ interface Waiter {
  * about 1,900 of 13,300 events/s), so every bot reply waits longer. Waiting answers slow LINE's
  * deliveries to what this process can do.
  *
- * The count is this process's: rows it stored less rows whose outcome (done, or failed for good) it
- * recorded, from the pending rows counted at start-up. It is active only where this process drains
- * the inbox (`start`); rows written by other processes are not counted.
+ * The count is kept in this process: rows it stored less rows whose outcome (done, or failed for
+ * good) it recorded, from the pending rows counted at start-up. The worker's scans set it again
+ * from the table (`recount`), so that rows another process stored or put back (the CLI's retry)
+ * are counted too, and their outcomes do not take the count below the truth. It is active only
+ * where this process drains the inbox (`start`).
  */
 export class InboxBacklog {
   private readonly logger = new Logger(InboxBacklog.name);
   private pending = 0;
+  /** Events of webhooks admitted whose insert has not ended: in the count, not yet in the table. */
+  private reserved = 0;
   private active = false;
   private readonly waiters: Waiter[] = [];
   private waited = 0;
@@ -46,6 +50,12 @@ export class InboxBacklog {
     this.active = this.limit > 0;
   }
 
+  /** The table holds `pending` rows (as processing left them): the count is those and the reserved. */
+  recount(pending: number): void {
+    this.pending = pending + this.reserved;
+    this.releaseWhileRoom();
+  }
+
   /** Stops holding webhooks back (shutdown): whoever waits is let through. */
   stop(): void {
     this.active = false;
@@ -58,12 +68,12 @@ export class InboxBacklog {
 
   /**
    * Reserves room for a webhook's events: undefined when there is room now (no promise on the hot
-   * path), else a promise that resolves when there is, or after the longest wait. Whatever is
-   * reserved and then not stored (duplicates, a failed commit) is handed back with `unreserve`.
+   * path), else a promise that resolves when there is, or after the longest wait. `inserted` must
+   * follow once the insert has ended, stored or not.
    */
   admit(events: number): Promise<void> | undefined {
     if (!this.active || this.pending < this.limit) {
-      this.pending += events;
+      this.reserve(events);
       return undefined;
     }
     return new Promise<void>((resolve) => {
@@ -81,13 +91,24 @@ export class InboxBacklog {
     this.pending += rows;
   }
 
-  unreserve(events: number): void {
-    if (events > 0) this.settled(events);
+  /** The insert of `reserved` admitted events ended with `stored` of them stored (the rest were duplicates, or it failed). */
+  inserted(reserved: number, stored: number): void {
+    this.reserved = Math.max(0, this.reserved - reserved);
+    if (reserved > stored) this.settled(reserved - stored);
   }
 
   /** Rows stopped being pending: processed (their writes committed), or failed for good. */
   settled(rows: number): void {
     this.pending = Math.max(0, this.pending - rows);
+    this.releaseWhileRoom();
+  }
+
+  private reserve(events: number): void {
+    this.pending += events;
+    this.reserved += events;
+  }
+
+  private releaseWhileRoom(): void {
     while (this.waiters.length > 0 && this.pending < this.limit) this.release(this.waiters[0]);
   }
 
@@ -102,7 +123,7 @@ export class InboxBacklog {
     if (at === -1) return;
     this.waiters.splice(at, 1);
     clearTimeout(waiter.timer);
-    this.pending += waiter.events;
+    this.reserve(waiter.events);
     waiter.admit();
   }
 

@@ -23,6 +23,27 @@ describe('InboxStateBuffer', () => {
     });
   });
 
+  it('counts the outcomes not written yet, once per row, being written or buffered', () => {
+    const buffer = new InboxStateBuffer();
+    buffer.record(1, { state: 'done', completedHandlers: ['a'], processedAt: at });
+    buffer.record(2, { state: 'pending', completedHandlers: ['a'] });
+    buffer.take();
+    buffer.record(2, {
+      state: 'failed',
+      completedHandlers: ['a'],
+      attempts: 5,
+      lastError: 'E',
+      processedAt: at,
+    });
+    buffer.record(3, { state: 'pending', completedHandlers: [], attempts: 1, nextAttemptAt: later });
+    expect(buffer.unwrittenOutcomes()).toBe(2);
+    buffer.settle(true);
+    expect(buffer.unwrittenOutcomes()).toBe(1);
+    buffer.take();
+    buffer.settle(true);
+    expect(buffer.unwrittenOutcomes()).toBe(0);
+  });
+
   it('shows changes being written, under newer ones, and keeps them when the write fails', () => {
     const buffer = new InboxStateBuffer();
     buffer.record(1, { state: 'pending', completedHandlers: ['a'], attempts: 1 });

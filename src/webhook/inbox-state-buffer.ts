@@ -83,6 +83,14 @@ export class InboxStateBuffer {
     return merged;
   }
 
+  /** Rows whose outcome (done, failed) is recorded but not written yet: pending in the table still. */
+  unwrittenOutcomes(): number {
+    let n = 0;
+    for (const change of this.buffered.values()) if (change.state !== 'pending') n++;
+    for (const [id, change] of this.writing) if (change.state !== 'pending' && !this.buffered.has(id)) n++;
+    return n;
+  }
+
   /** A read of the table starts; `readEnded` with the answer must follow, after `latest` is applied. */
   readStarted(): number {
     this.reads.set(this.epoch, (this.reads.get(this.epoch) ?? 0) + 1);

@@ -170,7 +170,10 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
       // Every slot is busy and chats wait for one: reading every pending row (50 to 160 ms of the
       // event loop with a large backlog) would find nothing the worker could start sooner.
       const saturated = !this.hasSlot() && this.ready.size > 0;
-      for (const { channelId, dueAt } of saturated ? [] : await this.store.chatsWithPending()) {
+      const overview = saturated ? undefined : await this.store.pendingOverview();
+      // Rows another process stored or put back (the CLI's retry) are counted from here on.
+      if (overview) this.backlog.recount(overview.pending);
+      for (const { channelId, dueAt } of overview?.chats ?? []) {
         const key = keyOf(channelId);
         if (this.running.has(key)) continue;
         // Whatever the scan finds is read from the chat's first pending row: a row that was never

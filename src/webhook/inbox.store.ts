@@ -36,6 +36,12 @@ export interface ChatWithPending {
   dueAt: Date;
 }
 
+export interface PendingOverview {
+  chats: ChatWithPending[];
+  /** Rows pending as processing left them: in the table, less those whose outcome is not written yet. */
+  pending: number;
+}
+
 const INSERT_COLUMNS =
   'webhook_event_id, event_type, channel_id, event_timestamp, payload, state, attempts, ' +
   'completed_handlers, last_error, received_at, next_attempt_at, processed_at';
@@ -200,16 +206,28 @@ export class InboxStore {
     };
   }
 
-  async chatsWithPending(): Promise<ChatWithPending[]> {
+  /** Every chat with pending rows, whoever stored them or put them back, and how many rows are pending. */
+  async pendingOverview(): Promise<PendingOverview> {
     await this.flush();
-    const rows = await this.all(
-      "SELECT channel_id, MIN(next_attempt_at) AS due_at FROM webhook_events WHERE state = 'pending' GROUP BY channel_id",
-      [],
-    );
-    return rows.map((r) => ({
-      channelId: (r.channel_id as string | null) ?? null,
-      dueAt: this.fromDb(r.due_at),
-    }));
+    const sql =
+      'SELECT channel_id, MIN(next_attempt_at) AS due_at, COUNT(*) AS n FROM webhook_events ' +
+      "WHERE state = 'pending' GROUP BY channel_id";
+    // On SQLite the outcomes not yet written are counted with the read, nothing in between; on
+    // MySQL a flush may commit meanwhile, and the count is off by those rows until the next one.
+    const { rows, unwritten } =
+      this.dialect === 'sqlite'
+        ? await this.sqliteUnit(async () => ({
+            rows: this.prepare(sql).all() as Row[],
+            unwritten: this.states.unwrittenOutcomes(),
+          }))
+        : { rows: await this.all(sql, []), unwritten: this.states.unwrittenOutcomes() };
+    return {
+      chats: rows.map((r) => ({
+        channelId: (r.channel_id as string | null) ?? null,
+        dueAt: this.fromDb(r.due_at),
+      })),
+      pending: Math.max(0, rows.reduce((n, r) => n + Number(r.n), 0) - unwritten),
+    };
   }
 
   /** A handler finished: a retry starts after it. */

@@ -45,7 +45,7 @@ export class WebhookService {
     try {
       stored = await this.store.insert(events, now, new Date(now.getTime() + this.reorderWindowMs));
     } finally {
-      this.backlog.unreserve(events.length - stored);
+      this.backlog.inserted(events.length, stored);
     }
     if (stored < events.length) {
       this.logger.log(
