@@ -1,17 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
+import { PageLimit } from '../../common/page-limit';
 import type { AuditLog } from '../audit-log.entity';
 
 export const DEFAULT_AUDIT_PAGE = 50;
 
 export class ListAuditQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: DEFAULT_AUDIT_PAGE })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(1)
-  @Max(500)
-  @IsInt()
+  @PageLimit(DEFAULT_AUDIT_PAGE, 500)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.', example: '120' })

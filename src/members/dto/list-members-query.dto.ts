@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { PageLimit } from '../../common/page-limit';
 import type { MemberRole, MemberStatus } from '../member.entity';
 
 export const DEFAULT_MEMBERS_PAGE = 100;
@@ -17,12 +17,7 @@ export class ListMembersQueryDto {
   @IsIn(['owner', 'admin', 'member'])
   role?: MemberRole;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_MEMBERS_PAGE, default: DEFAULT_MEMBERS_PAGE })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(1)
-  @Max(MAX_MEMBERS_PAGE)
-  @IsInt()
+  @PageLimit(DEFAULT_MEMBERS_PAGE, MAX_MEMBERS_PAGE)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.', example: '1234' })

@@ -1,16 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Matches } from 'class-validator';
+import { PageLimit } from '../../common/page-limit';
 import { FailedEvent, WEBHOOK_EVENT_ID } from '../failed-events';
 
 export const DEFAULT_FAILED_PAGE = 100;
@@ -18,12 +8,7 @@ export const DEFAULT_FAILED_PAGE = 100;
 export const MAX_RETRIED_PER_CALL = 500;
 
 export class ListFailedEventsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: DEFAULT_FAILED_PAGE })
-  @IsOptional()
-  @Type(() => Number)
-  @Min(1)
-  @Max(500)
-  @IsInt()
+  @PageLimit(DEFAULT_FAILED_PAGE, 500)
   limit?: number;
 }
 
