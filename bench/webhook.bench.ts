@@ -612,7 +612,7 @@ async function main(): Promise<void> {
     ];
     printTable(rows);
     console.log('');
-    const splits = apps.filter((a) => a.split);
+    const splits = apps.flatMap(({ db, split }) => (split ? [{ db, split }] : []));
     if (splits.length > 0) {
       printTable([
         [
@@ -627,13 +627,13 @@ async function main(): Promise<void> {
         ],
         ...splits.map(({ db, split }) => [
           db,
-          f0(split!.load.eventsPerSec),
-          f1(split!.load.p50),
-          f1(split!.load.p99),
-          f1((split!.load.eventsPerSec / baseline.load.eventsPerSec) * 100) + ' %',
-          `${f0(split!.processedPerSec)} ev/s`,
-          String(split!.backlogAtEnd),
-          `${f1(split!.drainAfterMs / 1000)} s`,
+          f0(split.load.eventsPerSec),
+          f1(split.load.p50),
+          f1(split.load.p99),
+          f1((split.load.eventsPerSec / baseline.load.eventsPerSec) * 100) + ' %',
+          `${f0(split.processedPerSec)} ev/s`,
+          String(split.backlogAtEnd),
+          `${f1(split.drainAfterMs / 1000)} s`,
         ]),
       ]);
       console.log('');

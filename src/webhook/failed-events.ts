@@ -62,9 +62,10 @@ export class FailedEvents {
 
   /**
    * Puts the selected failed events back in the queue; answers the webhookEventIds it put back, and
-   * those named that are not a failed event of the selection. No transaction around the read and the writes: nothing but this changes a failed row, and on
-   * SQLite, beside a running service, a read that then writes could meet the service's commit in
-   * between and fail; each write alone waits for its turn.
+   * those named that are not a failed event of the selection. No transaction around the read and
+   * the writes: nothing but this changes a failed row, and on SQLite, beside a running service, a
+   * read that then writes could meet the service's commit in between and fail; each write alone
+   * waits for its turn.
    */
   async retry(selection: RetrySelection, now = new Date()): Promise<RetryOutcome> {
     const failed: FindOptionsWhere<InboxEvent> = {
