@@ -21,6 +21,10 @@
  *     while a second process on the same database only processes (no backlog limit holds the first
  *     back): what splitting receiving and processing across the two cores gives. On SQLite the two
  *     processes' writes can meet (SQLITE_BUSY, retried), which one process never sees.
+ *  With BENCH_COUNT_PROMISES=on, the promises the app's main thread creates per event are counted in
+ *  phase 4 (per event received with the worker off, per event drained): the price of every promise
+ *  hook, such as AsyncLocalStorage's. The count is a promise hook itself: read counts from such a run,
+ *  not rates.
  * The baseline gets the same saturation load, then the same paced load (what the machine and the
  * load generator add to every answer). Environment: BENCH_CONNECTIONS, BENCH_DURATION,
  * BENCH_GROUPS, BENCH_PACED_RATE, BENCH_NODE_OPTIONS (node options for the children; default
@@ -58,6 +62,9 @@ const SPLIT_ENV = { WEBHOOK_POLL_INTERVAL_MS: '200' };
 const SPLIT = process.env.BENCH_SPLIT === 'on';
 /** Extra node flags for the children, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (not allowed in NODE_OPTIONS). */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** Where bench/count-promises.js leaves each child's count, when BENCH_COUNT_PROMISES=on. */
+const PROMISE_DIR =
+  process.env.BENCH_COUNT_PROMISES === 'on' ? mkdtempSync(join(tmpdir(), 'lgm-promises-')) : undefined;
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -235,7 +242,8 @@ async function freePort(): Promise<number> {
 
 async function startChild(label: string, script: string, env: Record<string, string>): Promise<Target> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...NODE_ARGS, script], {
+  const counting = PROMISE_DIR ? ['-r', join(ROOT, 'bench/count-promises.js')] : [];
+  const child = spawn(process.execPath, [...NODE_ARGS, ...counting, script], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -243,6 +251,7 @@ async function startChild(label: string, script: string, env: Record<string, str
       // Node options for the children; by default the heap cap `npm start` and the Dockerfile use.
       NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=256',
       ...env,
+      ...(PROMISE_DIR ? { BENCH_PROMISE_DIR: PROMISE_DIR } : {}),
       PORT: String(port),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -262,12 +271,18 @@ async function startChild(label: string, script: string, env: Record<string, str
 }
 
 async function stopChild(target: Target): Promise<void> {
-  if (target.process.exitCode !== null) return;
+  // Nest re-raises SIGTERM after closing, so a stopped app ends with a signal, not an exit code.
+  if (target.process.exitCode !== null || target.process.signalCode !== null) return;
   const exited = new Promise<void>((r) => target.process.once('exit', () => r()));
   target.process.kill('SIGTERM');
   const timer = setTimeout(() => target.process.kill('SIGKILL'), 20_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** The promises a stopped child's main thread created (BENCH_COUNT_PROMISES=on). */
+function promisesOf(dir: string, target: Target): number {
+  return Number(readFileSync(join(dir, String(target.process.pid)), 'utf8'));
 }
 
 /** Peak resident memory of a process (Linux VmHWM), in MB. */
@@ -413,6 +428,8 @@ interface AppReport {
   /** The saturation load on a process that only receives, beside one that only processes. */
   split?: SplitResult;
   failed: number;
+  /** Promises per event on the main thread in phase 4 (BENCH_COUNT_PROMISES=on). */
+  promisesPerEvent?: { received: number; drained: number };
 }
 
 interface SplitResult {
@@ -497,6 +514,7 @@ async function benchApp(kind: 'sqlite' | 'mysql', fake: FakeLine): Promise<AppRe
     const receiveOnly = await load(app.url, 'D', Math.max(3, Math.round(DURATION_S / 2)));
     const receiveOnlyRssMb = peakRssMb(app.process.pid);
     await stopChild(app);
+    const receivingPromises = PROMISE_DIR ? promisesOf(PROMISE_DIR, app) : 0;
     app = await startChild(`app (${kind}, draining)`, main, env());
     await waitDrained(reader);
     const drainedAt = Date.now();
@@ -509,6 +527,15 @@ async function benchApp(kind: 'sqlite' | 'mysql', fake: FakeLine): Promise<AppRe
     const drained = await reader.phase('D');
     const drainRate =
       drained.n / ((drained.lastProcessed.getTime() - drained.firstProcessed.getTime()) / 1000);
+    let promisesPerEvent: AppReport['promisesPerEvent'];
+    if (PROMISE_DIR) {
+      // Start-up's share of its count is under 1 % at these backlogs.
+      await stopChild(app);
+      promisesPerEvent = {
+        received: receivingPromises / drained.n,
+        drained: promisesOf(PROMISE_DIR, app) / drained.n,
+      };
+    }
 
     // 5. Receiving and processing in two processes on the same database, each with a core of its own
     // if the load generator leaves it one: what splitting the work across the cores would give.
@@ -537,6 +564,7 @@ async function benchApp(kind: 'sqlite' | 'mysql', fake: FakeLine): Promise<AppRe
       indexCaughtUpMs,
       split,
       failed: measured.failed + drained.failed,
+      promisesPerEvent,
     };
   } finally {
     await reader.close();
@@ -682,6 +710,12 @@ async function main(): Promise<void> {
         String(a.paced.backlogAtEnd),
       ]),
     ]);
+    for (const { db, promisesPerEvent: p } of apps)
+      if (p)
+        console.log(
+          `\npromises per event on the app's main thread, ${db}: ${f1(p.received)} received (worker off), ` +
+            `${f1(p.drained)} drained (counted by a promise hook: this run's rates are not comparable)`,
+        );
     const sqlite = apps[0];
     const targets = [
       ['≥ 2,000 events/s on SQLite', sqlite.load.eventsPerSec >= 2000],
@@ -698,6 +732,7 @@ async function main(): Promise<void> {
     for (const [what, ok] of targets) console.log(`${ok ? 'met   ' : 'MISSED'}  ${what}`);
   } finally {
     await fake.stop();
+    if (PROMISE_DIR) rmSync(PROMISE_DIR, { recursive: true, force: true });
   }
 }
 
