@@ -24,7 +24,7 @@ const e2e = (db) => ({
 
 module.exports = {
   testTimeout: 60000,
-  // A worker that ran many suites holds 0.85 to 1 GB; Node then needs 0.6 s or more to tear it down
+  // A worker that ran many suites holds 0.85 to 1.05 GB; Node then needs 0.6 s or more to tear it down
   // after its exit event, past jest-worker's fixed 0.5 s, and Jest force-kills it with a warning
   // about leaks (no handle, file or thread was left open: README, Development). Recycling a worker
   // that has grown past this after a suite keeps the last ones small.
