@@ -242,7 +242,7 @@ async function freePort(): Promise<number> {
 
 async function startChild(label: string, script: string, env: Record<string, string>): Promise<Target> {
   const port = await freePort();
-  const counting = PROMISE_DIR ? ['-r', join(ROOT, 'bench/count-promises.js')] : [];
+  const counting = env.BENCH_PROMISE_DIR ? ['-r', join(ROOT, 'bench/count-promises.js')] : [];
   const child = spawn(process.execPath, [...NODE_ARGS, ...counting, script], {
     cwd: ROOT,
     env: {
@@ -251,7 +251,6 @@ async function startChild(label: string, script: string, env: Record<string, str
       // Node options for the children; by default the heap cap `npm start` and the Dockerfile use.
       NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=256',
       ...env,
-      ...(PROMISE_DIR ? { BENCH_PROMISE_DIR: PROMISE_DIR } : {}),
       PORT: String(port),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -470,6 +469,8 @@ async function benchApp(kind: 'sqlite' | 'mysql', fake: FakeLine): Promise<AppRe
     LINE_DATA_API_BASE_URL: fake.url,
     JWT_SECRET: 'bench-jwt-secret-0123456789abcdef',
     LOG_LEVEL: 'warn',
+    // The app's promises are counted; the baseline's rate stays its own.
+    ...(PROMISE_DIR ? { BENCH_PROMISE_DIR: PROMISE_DIR } : {}),
     ...passThrough,
     ...extra,
   });

@@ -16,7 +16,6 @@ import {
   RetryFailedEventsDto,
 } from './dto/failed-events.dto';
 import { FailedEvents } from './failed-events';
-import { InboxBacklog } from './inbox-backlog';
 import { INBOX_PROCESSOR, InboxProcessor } from './inbox-processor';
 
 /**
@@ -30,7 +29,6 @@ export class FailedEventsController {
   constructor(
     private readonly failed: FailedEvents,
     private readonly audit: AuditService,
-    private readonly backlog: InboxBacklog,
     @Inject(INBOX_PROCESSOR) private readonly processor: InboxProcessor,
   ) {}
 
@@ -73,9 +71,8 @@ export class FailedEventsController {
     });
     const { retried } = outcome;
     if (retried.length > 0) {
-      // Run now rather than at the worker's next scan, counted in the backlog like stored rows.
-      this.backlog.requeued(retried.length);
-      this.processor.requeued([access.channelId]);
+      // Run now rather than at the worker's next scan.
+      this.processor.requeued([access.channelId], retried.length);
       await this.audit.record({
         channelId: access.channelId,
         actor: access.userId,

@@ -12,10 +12,10 @@ export interface InboxProcessor {
   notify(earliestByChat: ReadonlyMap<string | null, number>): void;
 
   /**
-   * Rows of these chats that had ended (failed) are pending again: they sort before where each
-   * chat has got to, so its rows are read again from the first.
+   * `rows` rows of these chats that had ended (failed) are pending again: they sort before where
+   * each chat has got to, so its rows are read again from the first.
    */
-  requeued(channelIds: Iterable<string | null>): void;
+  requeued(channelIds: Iterable<string | null>, rows: number): void;
 }
 
 export const INBOX_PROCESSOR = Symbol('InboxProcessor');

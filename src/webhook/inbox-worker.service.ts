@@ -117,8 +117,12 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     this.schedulePump();
   }
 
-  /** As if rows from before every other had arrived: each chat reads again from its first row. */
-  requeued(channelIds: Iterable<string | null>): void {
+  /**
+   * As if rows from before every other had arrived: each chat reads again from its first row. They
+   * are counted in the backlog like stored rows, so that their outcomes do not lower it.
+   */
+  requeued(channelIds: Iterable<string | null>, rows: number): void {
+    this.backlog.requeued(rows);
     this.notify(new Map([...channelIds].map((id) => [id, -Infinity])));
   }
 

@@ -42,6 +42,6 @@ import { WebhookService } from './webhook.service';
     { provide: INBOX_PROCESSOR, useExisting: InboxWorker },
     WebhookService,
   ],
-  exports: [InboxBacklog, INBOX_PROCESSOR],
+  exports: [INBOX_PROCESSOR],
 })
 export class WebhookModule {}
