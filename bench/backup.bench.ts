@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DataSource } from 'typeorm';
+import { percentile } from './percentile';
 import type { ArchiveEntry } from '../src/backup/archive-entry';
 import { ArchiveService } from '../src/backup/archive.service';
 import { ExportService } from '../src/backup/export/export.service';
@@ -116,8 +117,6 @@ async function openDb(o: Options): Promise<DataSource> {
   return ds;
 }
 
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 const ms = (ns: bigint) => Number(ns) / 1e6;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
@@ -227,7 +226,7 @@ async function search(ds: DataSource, o: Options): Promise<void> {
     }
     times.sort((a, b) => a - b);
     console.log(
-      `search "${q}": p50 ${pct(times, 50).toFixed(1)} ms, p99 ${pct(times, 99).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms (${o.queries} searches, ${(hits / o.queries).toFixed(0)} results/page)`,
+      `search "${q}": p50 ${percentile(times, 0.5).toFixed(1)} ms, p99 ${percentile(times, 0.99).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms (${o.queries} searches, ${(hits / o.queries).toFixed(0)} results/page)`,
     );
   }
 }

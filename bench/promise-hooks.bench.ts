@@ -8,6 +8,7 @@
  */
 import { AsyncLocalStorage, createHook } from 'node:async_hooks';
 import { spawnSync } from 'node:child_process';
+import { percentile } from './percentile';
 
 const ROUNDS = 5;
 const CALLS = 400_000;
@@ -48,11 +49,6 @@ function inChild(mode: string): number {
   return Number(run.stdout);
 }
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 function main(): void {
   const perCall = inChild('count');
   const without: number[] = [];
@@ -68,8 +64,9 @@ function main(): void {
       `${String(r).padStart(5)}  ${a.toFixed(0).padStart(20)} | ${b.toFixed(0).padStart(11)} | ${(b - a).toFixed(0)}`,
     );
   }
-  const a = median(without);
-  const b = median(withStorage);
+  const ascending = (x: number, y: number) => x - y;
+  const a = percentile(without.sort(ascending), 0.5);
+  const b = percentile(withStorage.sort(ascending), 0.5);
   console.log(`median ${a.toFixed(0).padStart(20)} | ${b.toFixed(0).padStart(11)} | ${(b - a).toFixed(0)}`);
 }
 

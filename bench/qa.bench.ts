@@ -16,6 +16,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { percentile } from './percentile';
 import { AssistantSettings } from '../src/assistant/entities/assistant-settings.entity';
 import { QaRuleFire } from '../src/assistant/entities/qa-rule-fire.entity';
 import { QaRule } from '../src/assistant/entities/qa-rule.entity';
@@ -94,8 +95,7 @@ interface Stats {
 
 function stats(samplesMs: number[]): Stats {
   const s = [...samplesMs].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
-  return { median: at(0.5), p99: at(0.99), max: s[s.length - 1] };
+  return { median: percentile(s, 0.5), p99: percentile(s, 0.99), max: s[s.length - 1] };
 }
 
 function time<T>(fn: () => T): [T, number] {
