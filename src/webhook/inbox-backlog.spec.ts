@@ -119,6 +119,17 @@ describe('InboxBacklog', () => {
     expect(backlog.size).toBe(0);
   });
 
+  it('errs high, until the next recount, where a scan saw rows whose insert had not ended here', () => {
+    const backlog = started(100, 0);
+    backlog.admit(2);
+    // The insert committed; the scan's count came back before the insert's end did.
+    backlog.recount(2);
+    backlog.inserted(2, 2);
+    expect(backlog.size).toBe(4);
+    backlog.recount(2);
+    expect(backlog.size).toBe(2);
+  });
+
   it('lets waiting webhooks through when a recount finds room', async () => {
     const backlog = started(10, 10);
     const wait = backlog.admit(2);

@@ -24,8 +24,11 @@ interface Waiter {
  * The count is kept in this process: rows it stored less rows whose outcome (done, or failed for
  * good) it recorded, from the pending rows counted at start-up. The worker's scans set it again
  * from the table (`recount`), so that rows another process stored or put back (the CLI's retry)
- * are counted too, and their outcomes do not take the count below the truth. It is active only
- * where this process drains the inbox (`start`).
+ * are counted too, and their outcomes do not take the count below the truth. A scan can see rows
+ * whose insert has committed but not yet ended here (MySQL answers the two on separate connections)
+ * and count them again as reserved: the count then errs high by those events until the next scan,
+ * so webhooks wait a little sooner, never later. It is active only where this process drains the
+ * inbox (`start`).
  */
 export class InboxBacklog {
   private readonly logger = new Logger(InboxBacklog.name);
