@@ -704,3 +704,83 @@ describe('webhook events: profile fetches that time out', () => {
     expect(await members.find(groupId, zoe.userId)).toMatchObject({ displayName: 'Zoe' });
   });
 });
+
+describe('webhook events: a first read of a chat that LINE cuts short', () => {
+  let fake: FakeLine;
+  let t: TestApp;
+  let channels: ChannelsService;
+  beforeAll(async () => {
+    fake = await FakeLine.start();
+    t = await createTestApp({
+      lineBaseUrl: fake.url,
+      env: {
+        WEBHOOK_REORDER_WINDOW_MS: '0',
+        LINE_MAX_RETRIES: '0',
+        LINE_TIMEOUT_MS: '200',
+        CHAT_READ_RETRY_SECONDS: '2',
+      },
+    });
+    channels = t.app.get(ChannelsService);
+  });
+  afterEach(() => fake.reset());
+  afterAll(async () => {
+    await t?.close();
+    await fake?.stop();
+  });
+
+  const summaryPath = (groupId: string) => `/v2/bot/group/${groupId}/summary`;
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const say = (groupId: string, userId: string, text: string) =>
+    deliver(t, makeTextEvent({ text, groupId, userId }));
+
+  it('reads the group again from a later message once CHAT_READ_RETRY_SECONDS has passed, not before', async () => {
+    const groupId = randomGroupId();
+    const ada = user('Ada');
+    fake.addGroup({ groupId, groupName: 'Night market', members: [ada, user('Ben')] });
+    fake.failNext('GET', summaryPath(groupId), { status: 500 });
+    await deliver(t, makeJoinEvent({ groupId }));
+    expect(await channels.get(groupId)).toMatchObject({ name: null, memberCount: 2, lineReadAt: null });
+
+    await say(groupId, ada.userId, 'anyone here?');
+    expect(fake.requestsTo('GET', summaryPath(groupId))).toHaveLength(1);
+
+    await pause(2100);
+    await say(groupId, ada.userId, 'hello?');
+    const read = await channels.get(groupId);
+    expect(read).toMatchObject({ name: 'Night market', memberCount: 2 });
+    expect(read!.lineReadAt).not.toBeNull();
+    await say(groupId, ada.userId, 'good');
+    expect(fake.requestsTo('GET', summaryPath(groupId)).map((r) => r.status)).toEqual([500, 200]);
+  });
+
+  it('waits twice as long after a second cut-short read', async () => {
+    const groupId = randomGroupId();
+    const ada = user('Ada');
+    fake.addGroup({ groupId, groupName: 'Slow to answer', members: [ada] });
+    fake.failNext('GET', summaryPath(groupId), 'timeout', 2);
+    await deliver(t, makeJoinEvent({ groupId }));
+    await pause(2100);
+    await say(groupId, ada.userId, 'second read, cut short again');
+    expect(fake.requestsTo('GET', summaryPath(groupId))).toHaveLength(2);
+
+    await pause(1000);
+    await say(groupId, ada.userId, 'after the first wait, within the doubled one');
+    expect(fake.requestsTo('GET', summaryPath(groupId))).toHaveLength(2);
+    expect((await channels.get(groupId))?.lineReadAt).toBeNull();
+
+    await pause(3200);
+    await say(groupId, ada.userId, 'after it');
+    expect((await channels.get(groupId))?.name).toBe('Slow to answer');
+  });
+
+  it('counts a read as finished when LINE refuses for good (403 on member ids, 404 on the count)', async () => {
+    const groupId = randomGroupId();
+    const ada = user('Ada');
+    fake.addGroup({ groupId, groupName: 'Unverified', members: [ada], memberIdsForbidden: true });
+    fake.failNext('GET', `/v2/bot/group/${groupId}/members/count`, { status: 404 });
+    await deliver(t, makeJoinEvent({ groupId }));
+    expect((await channels.get(groupId))?.lineReadAt).not.toBeNull();
+    await say(groupId, ada.userId, 'hi');
+    expect(fake.requestsTo('GET', summaryPath(groupId))).toHaveLength(1);
+  });
+});

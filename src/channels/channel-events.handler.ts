@@ -83,11 +83,13 @@ export class ChannelEventsHandler implements OnModuleInit {
 
   /**
    * A chat the bot was in before this service knew it: recorded and read from LINE, until a read
-   * finishes (a retry, or the restart after a crash, reads it again).
+   * finishes (a retry, or the restart after a crash, reads it again). A read that LINE cut short
+   * (timeout, 429, 5xx) does not finish it: a later event reads it again, after a wait.
    */
   private async ensureKnown(ref: ChannelRef, at: Date): Promise<void> {
     const { unread } = await this.channels.ensure(ref, at);
-    if (unread) await this.channels.refreshFromLine(ref.channelId);
+    if (unread && this.channels.lineReadDue(ref.channelId))
+      await this.channels.refreshFromLine(ref.channelId);
   }
 }
 

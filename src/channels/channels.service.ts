@@ -9,11 +9,14 @@ import { Dialect, dialectOf } from '../database/columns';
 import { toDbTime } from '../database/db-time';
 import { LineClient } from '../line/line-client.service';
 import type { ChatRef } from '../line/line.types';
-import { isUniqueViolation, lineFailureStatus } from '../members/sync-helpers';
+import { isTransientLineFailure, isUniqueViolation, lineFailureStatus } from '../members/sync-helpers';
 import { MemberProfileData, MembersService, MemberSyncResult } from '../members/members.service';
 import { ChannelConfig, defaultChannelConfig, mergeConfig } from './channel-config';
 import { ChannelConfigRow } from './channel-config.entity';
 import { Channel, ChannelType } from './channel.entity';
+
+/** The longest wait before an unread chat's events read it from LINE again (CHAT_READ_RETRY_SECONDS doubles up to it). */
+const MAX_READ_RETRY_MS = 3600_000;
 
 /** A chat as webhook events name it. */
 export interface ChannelRef {
@@ -61,6 +64,15 @@ export class ChannelsService {
   });
   /** Channels known to exist and to have been read from LINE: neither ever becomes untrue. */
   private readonly settled = new TtlCache<string, true>({ maxEntries: EVENT_CACHE_ENTRIES, ttlMs: Infinity });
+  /**
+   * Chats whose last read from LINE a passing failure cut short: when their events may read them
+   * again, and the wait that set it (doubled at each failure, up to MAX_READ_RETRY_MS).
+   */
+  private readonly readRetries = new TtlCache<string, { at: number; waitMs: number }>({
+    maxEntries: EVENT_CACHE_ENTRIES,
+    ttlMs: Infinity,
+  });
+  private readonly readRetryMs: number;
 
   constructor(
     @InjectRepository(Channel) private readonly channels: Repository<Channel>,
@@ -70,6 +82,7 @@ export class ChannelsService {
     config: ConfigService<Settings, true>,
   ) {
     this.defaultLanguage = config.get('defaultLanguage', { infer: true });
+    this.readRetryMs = config.get('chatReadRetryMs', { infer: true });
     this.dialect = dialectOf(channels.manager.connection.options.type);
   }
 
@@ -240,7 +253,10 @@ export class ChannelsService {
       // chat's own memberJoined/memberLeft stored meanwhile.
       count = await this.readCount(ref, unavailable);
     }
-    const changed = await this.save(channelId, fields, channel, true, count);
+    // A timeout, 429 or 5xx leaves the chat unread: its later events read it again (see `lineReadDue`).
+    const cutShort = unavailable.some((u) => isTransientLineFailure(u.status));
+    const changed = await this.save(channelId, fields, channel, !cutShort, count);
+    this.noteRead(channelId, cutShort);
     // As stored: a count read after LINE's answer here (the chat's own member events meanwhile) stays.
     const after = (await this.get(channelId)) ?? { ...channel, ...fields };
     return {
@@ -252,6 +268,27 @@ export class ChannelsService {
       members,
       unavailable,
     };
+  }
+
+  /**
+   * Whether an unread chat's event may read it from LINE now: not until the wait after a read that
+   * a passing failure cut short is over, so that a LINE outage is not asked again on every message.
+   */
+  lineReadDue(channelId: string): boolean {
+    const retry = this.readRetries.get(channelId);
+    return !retry || retry.at <= Date.now();
+  }
+
+  private noteRead(channelId: string, cutShort: boolean): void {
+    if (!cutShort) {
+      this.readRetries.delete(channelId);
+      return;
+    }
+    const last = this.readRetries.get(channelId);
+    const waitMs = last
+      ? Math.min(last.waitMs * 2, Math.max(MAX_READ_RETRY_MS, this.readRetryMs))
+      : this.readRetryMs;
+    this.readRetries.set(channelId, { at: Date.now() + waitMs, waitMs });
   }
 
   /** A 1:1 chat: created or reactivated, its user the owner; the chat takes the user's name. */

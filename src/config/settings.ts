@@ -117,6 +117,8 @@ export interface Settings {
   defaultLanguage: Language;
   logLevel: LogLevel;
   profileMaxAgeMs: number;
+  /** After a read of a chat from LINE cut short by a timeout, 429 or 5xx: the first wait before reading it again. */
+  chatReadRetryMs: number;
   webhook: WebhookSettings;
   backup: BackupSettings;
 }
@@ -266,6 +268,7 @@ export function loadSettings(env: Env): Settings {
     defaultLanguage: oneOf(env, 'DEFAULT_LANGUAGE', LANGUAGES, 'zh-TW'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     profileMaxAgeMs: integer(env, 'PROFILE_MAX_AGE_HOURS', 24, 1, 24 * 365) * 3600_000,
+    chatReadRetryMs: integer(env, 'CHAT_READ_RETRY_SECONDS', 60, 1, 3600) * 1000,
     webhook: {
       workerEnabled: oneOf(env, 'WEBHOOK_WORKER', ['on', 'off'], 'on') === 'on',
       fsync: oneOf(env, 'WEBHOOK_FSYNC', ['on', 'off'], 'off') === 'on',

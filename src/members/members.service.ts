@@ -6,7 +6,13 @@ import type { ChannelType } from '../channels/channel.entity';
 import { EVENT_CACHE_ENTRIES, EVENT_CACHE_TTL_MS, TtlCache } from '../common/ttl-cache';
 import type { Settings } from '../config/settings';
 import { LineClient } from '../line/line-client.service';
-import { dateFromDb, eachLimited, isUniqueViolation, lineFailureStatus } from './sync-helpers';
+import {
+  dateFromDb,
+  eachLimited,
+  isTransientLineFailure,
+  isUniqueViolation,
+  lineFailureStatus,
+} from './sync-helpers';
 import { Member, MemberRole } from './member.entity';
 
 /** The chat a member belongs to: which LINE endpoint knows their profile depends on its type. */
@@ -371,8 +377,7 @@ function profileColumns(fetched: ProfileFetch | null): Partial<Member> {
   if (fetched.ok) return { ...fetched.profile, profileFetchedAt: new Date() };
   // 4xx (not in the chat, no such user): do not ask again before the profile age passes.
   // Timeouts, 429 and 5xx after the client's retries: ask again at the next occasion.
-  const transient = fetched.status === 0 || fetched.status === 429 || fetched.status >= 500;
-  return transient ? {} : { profileFetchedAt: new Date() };
+  return isTransientLineFailure(fetched.status) ? {} : { profileFetchedAt: new Date() };
 }
 
 function changedFields(current: Member, patch: Partial<Member>): Partial<Member> {

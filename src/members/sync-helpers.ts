@@ -12,6 +12,11 @@ export function lineFailureStatus(err: unknown): number | null {
   return null;
 }
 
+/** A failure that may pass (timeout or network, 429, 5xx; also LINE not configured, 503): worth asking again. */
+export function isTransientLineFailure(status: number): boolean {
+  return status === 0 || status === 429 || status >= 500;
+}
+
 /** Runs `fn` over `items`, at most `limit` at a time. */
 export async function eachLimited<T>(
   items: readonly T[],
