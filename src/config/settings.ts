@@ -82,6 +82,11 @@ export interface WebhookSettings {
   reorderWindowMs: number;
   /** How often the inbox is scanned for work not signalled in-process (retries, other writers). */
   pollIntervalMs: number;
+  /**
+   * How long one attempt of an event's handlers may take before it counts as failed (and is
+   * retried): a handler that never finishes must not hold its chat for good.
+   */
+  eventTimeoutMs: number;
   /** On shutdown, how long events being processed may take to finish; the rest resume on start-up. */
   shutdownGraceMs: number;
   /** Pending events above which webhooks wait for processing to make room (0: never wait). */
@@ -278,6 +283,7 @@ export function loadSettings(env: Env): Settings {
       retryMaxMs: integer(env, 'WEBHOOK_RETRY_MAX_MS', 60_000, 1, 24 * 3600_000),
       reorderWindowMs: integer(env, 'WEBHOOK_REORDER_WINDOW_MS', 200, 0, 10_000),
       pollIntervalMs: integer(env, 'WEBHOOK_POLL_INTERVAL_MS', 2000, 10, 600_000),
+      eventTimeoutMs: integer(env, 'WEBHOOK_EVENT_TIMEOUT_MS', 600_000, 100, 24 * 3600_000),
       shutdownGraceMs: integer(env, 'WEBHOOK_SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
       maxBacklog: integer(env, 'WEBHOOK_MAX_BACKLOG', DEFAULT_MAX_BACKLOG[db.type], 0, 10_000_000),
       backlogWaitMs: integer(env, 'WEBHOOK_BACKLOG_WAIT_MS', 15, 1, 1000),

@@ -10,6 +10,13 @@ import { eventContextOf } from './webhook-body';
 
 export type RunOutcome = 'done' | 'retry' | 'failed';
 
+export class EventTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`The event's handlers did not finish within ${ms} ms (WEBHOOK_EVENT_TIMEOUT_MS)`);
+    this.name = 'EventTimeoutError';
+  }
+}
+
 /** A row whose handlers have run but some of whose writes are still being committed. */
 export interface Settling {
   /** Resolves (never rejects) once the outcome is recorded. */
@@ -46,16 +53,25 @@ export class InboxEventRunner {
     const ctx = eventContextOf(row.payload, row);
     const completed = new Set(row.completedHandlers);
     const committing: Committing[] = [];
+    // Once this attempt's outcome is decided (past its deadline), a handler that finishes late
+    // records nothing (its progress written after the outcome would make the row pending again)
+    // and the handlers after it do not run: the retry runs them.
+    let decided = false;
+    const abandoned = () => {
+      if (decided) throw new Error('Attempt abandoned after its deadline');
+    };
     try {
-      await this.dispatcher.dispatch(
+      const dispatched = this.dispatcher.dispatch(
         event,
         ctx,
         completed,
         async (name) => {
+          abandoned();
           completed.add(name);
           this.store.saveProgress(row.id, [...completed]);
         },
         (name, write) => {
+          abandoned();
           // Caught at once: a rejection must not go unhandled while later handlers run.
           committing.push([
             name,
@@ -67,7 +83,9 @@ export class InboxEventRunner {
           ]);
         },
       );
+      await this.withinDeadline(dispatched);
     } catch (err) {
+      decided = true;
       for (const [, , write] of committing) write.commitNow();
       await this.committed(committing, completed);
       return this.recordFailure(row, [...completed], err);
@@ -77,6 +95,20 @@ export class InboxEventRunner {
       settled: this.finish(row, committing, completed),
       commitNow: () => committing.forEach(([, , write]) => write.commitNow()),
     };
+  }
+
+  /**
+   * Past WEBHOOK_EVENT_TIMEOUT_MS the attempt fails, so that a handler that never finishes does not
+   * hold its chat for good; it may still finish later (handlers are idempotent, and the retry skips
+   * the ones recorded as finished).
+   */
+  private withinDeadline(dispatched: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const ms = this.settings.eventTimeoutMs;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new EventTimeoutError(ms)), ms);
+    });
+    return Promise.race([dispatched, deadline]).finally(() => clearTimeout(timer));
   }
 
   private async finish(

@@ -49,8 +49,9 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
   /** Chats that may have due work and are not being processed. */
   private readonly ready = new Set<ChatKey>();
   private readonly running = new Set<ChatKey>();
-  /** When the event each running chat is processing started. */
+  /** When the event each running chat is processing started, and its row. */
   private readonly eventStartedAt = new Map<ChatKey, number>();
+  private readonly runningRows = new Map<ChatKey, number>();
   private stalledTimer?: NodeJS.Timeout;
   /** Chats whose head is not due yet, and when it is. */
   private readonly waiting = new Map<ChatKey, number>();
@@ -133,9 +134,12 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     clearInterval(this.pollTimer);
     clearTimeout(this.wakeTimer);
     clearTimeout(this.stalledTimer);
-    await this.finishInFlight();
+    const finished = await this.finishInFlight();
     try {
       await this.store.flush();
+      // As after a crash, an event still running counts as an attempt: one that never finishes
+      // must not run again at every start without ever failing. The rows waiting behind it do not.
+      if (!finished) for (const id of this.runningRows.values()) await this.store.countAttempt(id);
       if (this.started) this.recovery.stoppedCleanly();
     } catch (err) {
       this.logger.error(
@@ -145,8 +149,9 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     }
   }
 
-  private async finishInFlight(): Promise<void> {
-    if (this.inFlight.size === 0) return;
+  /** False when the grace period ran out with work still under way. */
+  private async finishInFlight(): Promise<boolean> {
+    if (this.inFlight.size === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.settings.shutdownGraceMs);
@@ -163,6 +168,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
         'Shutdown: events still running after the grace period; they resume at the next start',
       );
     }
+    return outcome !== 'timeout';
   }
 
   /** Finds every chat with due work (start-up, work not signalled in-process, due retries). */
@@ -269,7 +275,11 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
           } else {
             await this.recovery.beforeRun(row);
             this.eventStartedAt.set(key, Date.now());
-            const result = await this.runner.run(row).finally(() => this.eventStartedAt.delete(key));
+            this.runningRows.set(key, row.id);
+            const result = await this.runner.run(row).finally(() => {
+              this.eventStartedAt.delete(key);
+              this.runningRows.delete(key);
+            });
             outcome = typeof result === 'string' ? result : this.track(key, result);
           }
           // A retry stays ahead of the position: the chat waits for it.
