@@ -66,13 +66,18 @@ export class ArchiveHandler implements OnModuleInit {
     if (!ctx.channelId) return;
     const config = await this.channels.configForEvent(ctx.channelId);
     // The message may still be queued for the archive, in a batch with earlier events.
-    await this.archive.settle();
+    const written = await this.archive.settle();
     const found = await this.archive.markUnsent(
       ctx.channelId,
       event.unsend.messageId,
       event.timestamp,
       config.backup.keepUnsent,
     );
+    if (!found && !written) {
+      // The message's own write may be the one that failed: its event runs again before this
+      // unsend's retry (its chat goes back to it), so that the unsend finds what it stored.
+      throw new Error('An archive write queued before this unsend failed; the unsend waits for its retry');
+    }
     if (!found) {
       this.logger.debug(
         { webhookEventId: ctx.webhookEventId, channelId: ctx.channelId },

@@ -85,8 +85,11 @@ export class ArchiveService {
     this.batched.writeNow();
   }
 
-  /** Resolves once every entry submitted so far is written: for reads that must see them. */
-  settle(): Promise<void> {
+  /**
+   * Resolves once every entry submitted so far is written or has failed (for reads that must see
+   * them): true when all were written.
+   */
+  settle(): Promise<boolean> {
     return this.batched.settle();
   }
 

@@ -136,4 +136,32 @@ describe('GroupCommit gathering for a while', () => {
     await settling;
     expect(batches).toEqual([[1], [2]]);
   });
+
+  it('settle() answers whether everything it waited for was written', async () => {
+    const commit = new GroupCommit<number, number>(async (items) => {
+      if (items.includes(2)) throw new Error('refused: 2');
+      return items;
+    });
+    void commit.submit(1);
+    const refused = commit.submit(2).catch(() => 'refused');
+    expect(await commit.settle()).toBe(false);
+    expect(await refused).toBe('refused');
+    void commit.submit(3);
+    expect(await commit.settle()).toBe(true);
+  });
+
+  it('settle() counts the batch being written: a failure in it answers false', async () => {
+    let release!: () => void;
+    const commit = new GroupCommit<number, number>(async (items) => {
+      await new Promise<void>((r) => (release = r));
+      if (items.includes(1)) throw new Error('refused: 1');
+      return items;
+    });
+    const refused = commit.submit(1).catch(() => 'refused');
+    await new Promise((r) => setImmediate(r));
+    const settling = commit.settle();
+    release();
+    expect(await settling).toBe(false);
+    expect(await refused).toBe('refused');
+  });
 });

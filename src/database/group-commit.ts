@@ -11,7 +11,8 @@ export interface GroupCommitOptions {
 
 interface Queued<T, R> {
   item: T;
-  done: Promise<unknown>;
+  /** Whether the item was written: never rejects. */
+  done: Promise<boolean>;
   resolve: (r: R) => void;
   reject: (e: unknown) => void;
 }
@@ -27,6 +28,8 @@ interface Queued<T, R> {
  */
 export class GroupCommit<T, R> {
   private queue: Queued<T, R>[] = [];
+  /** The batch being written, and its end. */
+  private batch: Queued<T, R>[] = [];
   private writing: Promise<void> | null = null;
   private cancelScheduled?: () => void;
   private immediate = false;
@@ -45,9 +48,12 @@ export class GroupCommit<T, R> {
   submit(item: T): Promise<R> {
     let queued!: Queued<T, R>;
     const done = new Promise<R>((resolve, reject) => {
-      queued = { item, done: Promise.resolve(), resolve, reject };
+      queued = { item, done: Promise.resolve(false), resolve, reject };
     });
-    queued.done = done.catch(() => undefined);
+    queued.done = done.then(
+      () => true,
+      () => false,
+    );
     this.queue.push(queued);
     if (!this.writing && !this.immediate) {
       if (this.queue.length >= this.maxItems) this.schedule(0);
@@ -56,11 +62,14 @@ export class GroupCommit<T, R> {
     return done;
   }
 
-  /** Resolves once everything submitted so far is written (or has failed): for reads that must see it. */
-  async settle(): Promise<void> {
-    const waits = [this.writing, ...this.queue.map((q) => q.done)];
+  /**
+   * Resolves once everything submitted so far is written or has failed (for reads that must see
+   * it): true when all of it was written.
+   */
+  async settle(): Promise<boolean> {
+    const waits = [...this.batch, ...this.queue].map((q) => q.done);
     this.writeNow();
-    await Promise.all(waits);
+    return (await Promise.all(waits)).every(Boolean);
   }
 
   /** Ends the gathering: what is queued is written at the end of this turn (or after the current batch). */
@@ -86,9 +95,11 @@ export class GroupCommit<T, R> {
   }
 
   private async flush(): Promise<void> {
+    this.batch = this.queue.splice(0);
     try {
-      await this.writeBatch(this.queue.splice(0));
+      await this.writeBatch(this.batch);
     } finally {
+      this.batch = [];
       this.writing = null;
       // What arrived during the write has waited at least that long: no more gathering.
       if (this.queue.length > 0) this.schedule(0);
