@@ -285,9 +285,7 @@ export class ChannelsService {
       return;
     }
     const last = this.readRetries.get(channelId);
-    const waitMs = last
-      ? Math.min(last.waitMs * 2, Math.max(MAX_READ_RETRY_MS, this.readRetryMs))
-      : this.readRetryMs;
+    const waitMs = last ? Math.min(last.waitMs * 2, MAX_READ_RETRY_MS) : this.readRetryMs;
     this.readRetries.set(channelId, { at: Date.now() + waitMs, waitMs });
   }
 
