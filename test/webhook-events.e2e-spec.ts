@@ -230,6 +230,41 @@ describe('webhook events: channels and members', () => {
       expect((await channels.get(groupId))?.memberCount).toBe(2);
     });
 
+    it('tracks the members of a room too: status, joinedAt, leftAt and the count', async () => {
+      const roomId = randomRoomId();
+      const [lena, omar] = [user('Lena'), user('Omar')];
+      fake.addRoom({ roomId, members: [lena] });
+      const t0 = Date.now() - 60_000;
+      await deliver(t, makeJoinEvent({ roomId, timestamp: t0 }));
+      expect((await channels.get(roomId))?.memberCount).toBe(1);
+
+      fake.addMember(roomId, omar);
+      const joined = makeMemberJoinedEvent({ roomId, userIds: [omar.userId], timestamp: t0 + 1000 });
+      expect(joined.source).toEqual({ type: 'room', roomId });
+      await deliver(t, joined);
+      let o = await members.find(roomId, omar.userId);
+      expect(o).toMatchObject({ status: 'active', displayName: 'Omar', leftAt: null, role: 'member' });
+      expect(o!.joinedAt!.getTime()).toBe(t0 + 1000);
+      expect((await channels.get(roomId))?.memberCount).toBe(2);
+      // A room's profiles and count are read from the room endpoints (a room has no group summary).
+      expect(profileRequests(roomId).map((r) => r.path)).toContain(
+        `/v2/bot/room/${roomId}/member/${omar.userId}`,
+      );
+      expect(fake.requestsTo('GET', `/v2/bot/room/${roomId}/members/count`).length).toBeGreaterThanOrEqual(2);
+
+      fake.removeMember(roomId, omar.userId);
+      const left = makeMemberLeftEvent({ roomId, userIds: [omar.userId], timestamp: t0 + 2000 });
+      expect(left.source).toEqual({ type: 'room', roomId });
+      expect(left.replyToken).toBeUndefined();
+      await deliver(t, left);
+      o = await members.find(roomId, omar.userId);
+      expect(o).toMatchObject({ status: 'left' });
+      expect(o!.leftAt!.getTime()).toBe(t0 + 2000);
+      expect((await members.find(roomId, lena.userId))?.status).toBe('active');
+      expect((await channels.get(roomId))?.memberCount).toBe(1);
+      expect(fake.requestsTo('GET', new RegExp(`/group/${roomId}/`))).toEqual([]);
+    });
+
     // MySQL only: there a sync writes a member on one connection while a memberJoined writes it on
     // another. SQLite has one connection and runs one unit of work at a time.
     if (testDbKind() === 'mysql')

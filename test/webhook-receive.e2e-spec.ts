@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
+import { MAX_BODY_BYTES } from '../src/app.setup';
 import { WalSync } from '../src/database/wal-sync';
 import { EventContext, EventDispatcher } from '../src/webhook/event-dispatcher';
 import { WebhookService } from '../src/webhook/webhook.service';
@@ -314,6 +317,112 @@ describe('POST /webhook: receiving', () => {
     expect(rows).toHaveLength(28);
     expect(rows.filter((r) => r.state !== 'done').map((r) => [r.eventType, r.lastError])).toEqual([]);
     expect(new Set(rows.map((r) => r.eventType))).toEqual(new Set(body.events.map((e) => e.type)));
+  });
+});
+
+/**
+ * Posts `body`, correctly signed, as a client that does not know its length does: chunked transfer
+ * encoding, no Content-Length, each chunk sent once the previous one is. With `stopAfter`, stops
+ * writing (without ending the body) once more than that many bytes are sent, and waits for the
+ * answer. Answers the status and body of the answer.
+ */
+function postChunked(
+  port: number,
+  body: Buffer,
+  { stopAfter = Infinity, chunkBytes = 64 * 1024 } = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePost, reject) => {
+    let answered = false;
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/webhook',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'user-agent': 'LineBotWebhook/2.0',
+          'x-line-signature': signBody(body),
+          'transfer-encoding': 'chunked',
+        },
+      },
+      (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          resolvePost({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          req.destroy();
+        });
+        res.on('error', reject);
+      },
+    );
+    // Once answered, the server may close the connection under the rest of the body: not a failure.
+    req.on('error', (err) => !answered && reject(err));
+    let sent = 0;
+    const sendNext = (): void => {
+      if (answered || sent > stopAfter) return;
+      if (sent >= body.length) return void req.end();
+      const chunk = body.subarray(sent, sent + chunkBytes);
+      sent += chunk.length;
+      req.write(chunk, () => setImmediate(sendNext));
+    };
+    sendNext();
+  });
+}
+
+describe('POST /webhook: a body streamed without Content-Length', () => {
+  let fake: FakeLine;
+  let t: TestApp;
+  let port: number;
+
+  beforeAll(async () => {
+    fake = await FakeLine.start();
+    t = await createTestApp({ lineBaseUrl: fake.url, env: { WEBHOOK_REORDER_WINDOW_MS: '0' } });
+    await t.app.listen(0, '127.0.0.1');
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.stop();
+  });
+
+  /** A webhook of `count` long text messages (4,000 characters, 12 KB in UTF-8) in one group. */
+  const longMessages = (count: number) => {
+    const groupId = randomGroupId();
+    const userId = randomUserId();
+    const events = Array.from({ length: count }, (_, i) =>
+      makeTextEvent({ text: `${i} ${'長'.repeat(4000)}`, groupId, userId }),
+    );
+    return { events, body: Buffer.from(webhookBody(events), 'utf8') };
+  };
+
+  it('answers 413 once the body grows past 1 MB, without waiting for its end, and stores none of it', async () => {
+    const { events, body } = longMessages(100);
+    expect(body.length).toBeGreaterThan(MAX_BODY_BYTES);
+    const before = (await inboxRows(t)).length;
+    // The client stops writing once past 1 MB: only the server's own count can end this request.
+    // (The server closes the connection after its answer; a client still writing then may meet a
+    // reset before it reads the answer, which is not what this test is about.)
+    const res = await postChunked(port, body, { stopAfter: MAX_BODY_BYTES });
+    expect({ status: res.status, body: JSON.parse(res.body) }).toEqual({
+      status: 413,
+      body: { error: 'Request body too large' },
+    });
+    const rows = await inboxRows(t);
+    expect(rows).toHaveLength(before);
+    const ids = new Set(events.map((e) => e.webhookEventId));
+    expect(rows.filter((r) => ids.has(r.webhookEventId))).toEqual([]);
+  });
+
+  it('takes a body under 1 MB streamed the same way', async () => {
+    const { events, body } = longMessages(80);
+    expect(body.length).toBeLessThan(MAX_BODY_BYTES);
+    const res = await postChunked(port, body);
+    expect({ status: res.status, body: JSON.parse(res.body) }).toEqual({ status: 200, body: {} });
+    const ids = new Set(events.map((e) => e.webhookEventId));
+    expect((await inboxRows(t)).filter((r) => ids.has(r.webhookEventId))).toHaveLength(80);
+    await waitForInboxDrained(t);
   });
 });
 

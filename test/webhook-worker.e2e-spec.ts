@@ -171,6 +171,87 @@ describe('inbox worker: order, retries, concurrency', () => {
   });
 });
 
+describe('inbox worker: retry backoff', () => {
+  const BASE_MS = 300;
+  let fake: FakeLine;
+  let t: TestApp;
+  /** Every run of the test handler, in order: the text, whether it succeeded, when it began and ended. */
+  const runs: { text: string; ok: boolean; start: number; end: number }[] = [];
+  /** How often a text must still fail before it succeeds. */
+  const failuresLeft = new Map<string, number>();
+
+  beforeAll(async () => {
+    fake = await FakeLine.start();
+    t = await createTestApp({
+      lineBaseUrl: fake.url,
+      env: {
+        WEBHOOK_REORDER_WINDOW_MS: '0',
+        WEBHOOK_RETRY_BASE_MS: String(BASE_MS),
+        WEBHOOK_RETRY_MAX_MS: '60000',
+        WEBHOOK_MAX_ATTEMPTS: '5',
+        // A scan every 50 ms: each finds the chat's later events due and sets the chat going, and
+        // the chat must still wait for its head.
+        WEBHOOK_POLL_INTERVAL_MS: '50',
+      },
+    });
+    t.app.get(EventDispatcher).on(
+      'message',
+      'test.flaky',
+      async (event) => {
+        const start = Date.now();
+        const text = textOf(event);
+        const left = failuresLeft.get(text) ?? 0;
+        failuresLeft.set(text, Math.max(0, left - 1));
+        runs.push({ text, ok: left === 0, start, end: Date.now() });
+        if (left > 0) throw new Error(`boom ${text}`);
+      },
+      60,
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.stop();
+  });
+
+  it('retries a failed event only once its backoff is due, and runs the later events of its chat after it', async () => {
+    const groupId = randomGroupId();
+    const base = Date.now() - 1000;
+    const head = makeTextEvent({ text: 'head', groupId, timestamp: base });
+    const next = makeTextEvent({ text: 'next', groupId, timestamp: base + 1 });
+    failuresLeft.set('head', 2);
+    await postWebhook(t, [head, next]).expect(200);
+    await waitFor(() => runs.some((r) => r.text === 'head'), { what: 'the first attempt' });
+    // Sent during the first backoff (but for a very slow run): its arrival sets the chat going too.
+    const late = makeTextEvent({ text: 'late', groupId });
+    await postWebhook(t, [late]).expect(200);
+    await waitForInboxDrained(t);
+
+    expect(runs.map((r) => (r.ok ? r.text : `${r.text}!`))).toEqual([
+      'head!',
+      'head!',
+      'head',
+      'next',
+      'late',
+    ]);
+    const [first, second, third, nextRun, lateRun] = runs;
+    // The backoff before attempt n + 1 is BASE_MS × 2^(n − 1), less 20 % at the most (jitter). Only
+    // lower bounds: the worker checks the clock before it runs a row, so no early timer runs it
+    // sooner, while a busy machine may run it later.
+    expect(second.start - first.end).toBeGreaterThanOrEqual(Math.floor(0.8 * BASE_MS));
+    expect(third.start - second.end).toBeGreaterThanOrEqual(Math.floor(0.8 * 2 * BASE_MS));
+    // The chat waited for its head: nothing after it ran before it succeeded.
+    expect(nextRun.start).toBeGreaterThanOrEqual(third.end);
+    expect(lateRun.start).toBeGreaterThanOrEqual(nextRun.end);
+
+    const rows = (await inboxRows(t)).filter((r) => r.channelId === groupId);
+    expect(rows.map((r) => [r.webhookEventId, r.state, r.attempts, r.lastError])).toEqual([
+      [head.webhookEventId, 'done', 2, 'Error: boom head'],
+      [next.webhookEventId, 'done', 0, null],
+      [late.webhookEventId, 'done', 0, null],
+    ]);
+  });
+});
+
 describe('inbox worker: a chat waiting on LINE and WEBHOOK_CONCURRENCY=1', () => {
   let fake: FakeLine;
   let t: TestApp;
