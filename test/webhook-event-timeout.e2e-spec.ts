@@ -10,7 +10,7 @@ import { createTestDatabase, TestDatabase } from './support/test-database';
 const TIMEOUT_MS = 300;
 const textOf = (event: webhook.Event) =>
   event.type === 'message' && event.message.type === 'text' ? event.message.text : `(${event.type})`;
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('inbox worker: a handler that does not finish (WEBHOOK_EVENT_TIMEOUT_MS)', () => {
   let fake: FakeLine;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { MAX_BODY_BYTES } from '../src/app.setup';
@@ -329,7 +329,12 @@ describe('POST /webhook: receiving', () => {
 function postChunked(
   port: number,
   body: Buffer,
-  { stopAfter = Infinity, chunkBytes = 64 * 1024 } = {},
+  {
+    stopAfter = Infinity,
+    chunkBytes = 64 * 1024,
+    keepSending = false,
+    contentLength = false,
+  }: { stopAfter?: number; chunkBytes?: number; keepSending?: boolean; contentLength?: boolean } = {},
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolvePost, reject) => {
     let answered = false;
@@ -343,7 +348,7 @@ function postChunked(
           'content-type': 'application/json; charset=utf-8',
           'user-agent': 'LineBotWebhook/2.0',
           'x-line-signature': signBody(body),
-          'transfer-encoding': 'chunked',
+          ...(contentLength ? { 'content-length': String(body.length) } : { 'transfer-encoding': 'chunked' }),
         },
       },
       (res) => {
@@ -361,7 +366,7 @@ function postChunked(
     req.on('error', (err) => !answered && reject(err));
     let sent = 0;
     const sendNext = (): void => {
-      if (answered || sent > stopAfter) return;
+      if ((answered && !keepSending) || sent > stopAfter) return;
       if (sent >= body.length) return void req.end();
       const chunk = body.subarray(sent, sent + chunkBytes);
       sent += chunk.length;
@@ -402,8 +407,6 @@ describe('POST /webhook: a body streamed without Content-Length', () => {
     expect(body.length).toBeGreaterThan(MAX_BODY_BYTES);
     const before = (await inboxRows(t)).length;
     // The client stops writing once past 1 MB: only the server's own count can end this request.
-    // (The server closes the connection after its answer; a client still writing then may meet a
-    // reset before it reads the answer, which is not what this test is about.)
     const res = await postChunked(port, body, { stopAfter: MAX_BODY_BYTES });
     expect({ status: res.status, body: JSON.parse(res.body) }).toEqual({
       status: 413,
@@ -413,6 +416,48 @@ describe('POST /webhook: a body streamed without Content-Length', () => {
     expect(rows).toHaveLength(before);
     const ids = new Set(events.map((e) => e.webhookEventId));
     expect(rows.filter((r) => ids.has(r.webhookEventId))).toEqual([]);
+  });
+
+  it.each([
+    ['streamed', false],
+    ['with its Content-Length', true],
+  ])(
+    'lets a client that sends a body over 1 MB to its end (%s) read the 413: the rest is read, not reset',
+    async (_how, contentLength) => {
+      const { body } = longMessages(150);
+      const before = (await inboxRows(t)).length;
+      const res = await postChunked(port, body, { keepSending: true, contentLength });
+      expect({ status: res.status, body: JSON.parse(res.body) }).toEqual({
+        status: 413,
+        body: { error: 'Request body too large' },
+      });
+      expect(await inboxRows(t)).toHaveLength(before);
+    },
+  );
+
+  it('cuts the connection of a client that never finishes its body, a while after the 413', async () => {
+    const { body } = longMessages(150);
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    const closed = new Promise<number>((resolveClose) =>
+      socket.once('close', () => resolveClose(Date.now())),
+    );
+    socket.write(
+      'POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+        `X-Line-Signature: ${signBody(body)}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    );
+    const part = body.subarray(0, MAX_BODY_BYTES + 1024);
+    socket.write(`${part.length.toString(16)}\r\n`);
+    socket.write(part);
+    socket.write('\r\n');
+    await waitFor(() => received.includes('Request body too large'), { what: 'the 413' });
+    const answeredAt = Date.now();
+    expect(received.startsWith('HTTP/1.1 413')).toBe(true);
+    // The body's end never comes: the server stops waiting for it.
+    const closedAt = await closed;
+    expect(closedAt - answeredAt).toBeGreaterThanOrEqual(1000);
+    expect(closedAt - answeredAt).toBeLessThan(10_000);
   });
 
   it('takes a body under 1 MB streamed the same way', async () => {

@@ -6,6 +6,9 @@ import type { HttpDrain } from '../common/http-drain';
 import { WebhookService } from './webhook.service';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** After a 413: how long, and how much more of the body, is read and dropped before the connection is cut. */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 16 * 1024 * 1024;
 
 /**
  * Serves POST /webhook straight from the HTTP server, ahead of Express and Nest. The route takes
@@ -28,8 +31,8 @@ export function serveWebhook(
     for (const listener of app) listener.call(server, req, res);
   });
 
-  const answer = (res: ServerResponse, status: number, body: string, close = false): void => {
-    res.writeHead(status, { 'content-type': JSON_TYPE, ...(close ? { connection: 'close' } : {}) });
+  const answer = (res: ServerResponse, status: number, body: string): void => {
+    res.writeHead(status, { 'content-type': JSON_TYPE });
     res.end(body);
   };
   const fail = (res: ServerResponse, err: unknown): void => {
@@ -37,10 +40,21 @@ export function serveWebhook(
     if (res.headersSent) return void res.destroy();
     answer(res, status, JSON.stringify(errorBody(message)));
   };
-  /** Answers 413 without reading the rest, and closes the connection (its body is unread). */
+  /**
+   * Answers 413 at once, then reads and drops the rest of the body, for a while and up to a bound,
+   * before the connection may close: a connection closed with bytes unread is reset, and a client
+   * still sending would meet the reset instead of reading the answer. Past the bound it is closed.
+   */
   const tooLarge = (req: IncomingMessage, res: ServerResponse): void => {
-    answer(res, 413, JSON.stringify(errorBody('Request body too large')), true);
-    res.on('finish', () => req.destroy());
+    answer(res, 413, JSON.stringify(errorBody('Request body too large')));
+    let dropped = 0;
+    const cut = () => req.destroy();
+    const timer = setTimeout(cut, LINGER_MS);
+    req.on('data', (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > LINGER_BYTES) cut();
+    });
+    req.once('close', () => clearTimeout(timer));
   };
 
   // Raw bytes: the signature is computed over them, not over a re-serialized object.
