@@ -107,6 +107,8 @@ export class InboxEventRunner {
     const ms = this.settings.eventTimeoutMs;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new EventTimeoutError(ms)), ms);
+      // A handler that never finishes must not keep a stopping process alive for the deadline.
+      timer.unref();
     });
     return Promise.race([dispatched, deadline]).finally(() => clearTimeout(timer));
   }

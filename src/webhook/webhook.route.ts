@@ -49,7 +49,7 @@ export function serveWebhook(
     answer(res, 413, JSON.stringify(errorBody('Request body too large')));
     let dropped = 0;
     const cut = () => req.destroy();
-    const timer = setTimeout(cut, LINGER_MS);
+    const timer = setTimeout(cut, LINGER_MS).unref();
     req.on('data', (chunk: Buffer) => {
       dropped += chunk.length;
       if (dropped > LINGER_BYTES) cut();
