@@ -10,7 +10,7 @@ import { eventContextOf } from './webhook-body';
 
 export type RunOutcome = 'done' | 'retry' | 'failed';
 
-export class EventTimeoutError extends Error {
+class EventTimeoutError extends Error {
   constructor(ms: number) {
     super(`The event's handlers did not finish within ${ms} ms (WEBHOOK_EVENT_TIMEOUT_MS)`);
     this.name = 'EventTimeoutError';

@@ -49,9 +49,8 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
   /** Chats that may have due work and are not being processed. */
   private readonly ready = new Set<ChatKey>();
   private readonly running = new Set<ChatKey>();
-  /** When the event each running chat is processing started, and its row. */
-  private readonly eventStartedAt = new Map<ChatKey, number>();
-  private readonly runningRows = new Map<ChatKey, number>();
+  /** The event each running chat is processing: its row, and when it started. */
+  private readonly runningEvents = new Map<ChatKey, { rowId: number; startedAt: number }>();
   private stalledTimer?: NodeJS.Timeout;
   /** Chats whose head is not due yet, and when it is. */
   private readonly waiting = new Map<ChatKey, number>();
@@ -139,7 +138,8 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
       await this.store.flush();
       // As after a crash, an event still running counts as an attempt: one that never finishes
       // must not run again at every start without ever failing. The rows waiting behind it do not.
-      if (!finished) for (const id of this.runningRows.values()) await this.store.countAttempt(id);
+      if (!finished)
+        for (const { rowId } of this.runningEvents.values()) await this.store.countAttempt(rowId);
       if (this.started) this.recovery.stoppedCleanly();
     } catch (err) {
       this.logger.error(
@@ -236,7 +236,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     if (this.running.size >= this.settings.concurrency + this.maxStalled) return false;
     const stalledSince = Date.now() - STALLED_AFTER_MS;
     let stalled = 0;
-    for (const started of this.eventStartedAt.values()) if (started <= stalledSince) stalled++;
+    for (const { startedAt } of this.runningEvents.values()) if (startedAt <= stalledSince) stalled++;
     return this.running.size - stalled < this.settings.concurrency;
   }
 
@@ -274,12 +274,8 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
             outcome = this.runner.failInterrupted(row);
           } else {
             await this.recovery.beforeRun(row);
-            this.eventStartedAt.set(key, Date.now());
-            this.runningRows.set(key, row.id);
-            const result = await this.runner.run(row).finally(() => {
-              this.eventStartedAt.delete(key);
-              this.runningRows.delete(key);
-            });
+            this.runningEvents.set(key, { rowId: row.id, startedAt: Date.now() });
+            const result = await this.runner.run(row).finally(() => this.runningEvents.delete(key));
             outcome = typeof result === 'string' ? result : this.track(key, result);
           }
           // A retry stays ahead of the position: the chat waits for it.
