@@ -1,6 +1,6 @@
-import type { webhook } from '@line/bot-sdk';
+import { setTimeout as pause } from 'node:timers/promises';
 import { EventDispatcher } from '../src/webhook/event-dispatcher';
-import { makeTextEvent, randomGroupId, randomUserId } from './fake-line/events';
+import { makeTextEvent, randomGroupId, randomUserId, textOf } from './fake-line/events';
 import { FakeLine } from './fake-line/fake-line';
 import { postWebhook } from './fake-line/webhook';
 import { inboxRows, waitForInboxDrained } from './support/inbox';
@@ -8,9 +8,6 @@ import { createTestApp, TestApp } from './support/test-app';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 const TIMEOUT_MS = 300;
-const textOf = (event: webhook.Event) =>
-  event.type === 'message' && event.message.type === 'text' ? event.message.text : `(${event.type})`;
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 describe('inbox worker: a handler that does not finish (WEBHOOK_EVENT_TIMEOUT_MS)', () => {
   let fake: FakeLine;

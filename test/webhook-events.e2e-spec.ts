@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { ChannelsService } from '../src/channels/channels.service';
@@ -764,7 +765,6 @@ describe('webhook events: a first read of a chat that LINE cuts short', () => {
   });
 
   const summaryPath = (groupId: string) => `/v2/bot/group/${groupId}/summary`;
-  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const say = (groupId: string, userId: string, text: string) =>
     deliver(t, makeTextEvent({ text, groupId, userId }));
 

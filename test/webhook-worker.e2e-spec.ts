@@ -1,4 +1,3 @@
-import type { webhook } from '@line/bot-sdk';
 import { ChannelsService } from '../src/channels/channels.service';
 import { MembersService } from '../src/members/members.service';
 import { DataSource } from 'typeorm';
@@ -7,7 +6,7 @@ import { InboxEvent } from '../src/webhook/inbox-event.entity';
 import { InboxStore } from '../src/webhook/inbox.store';
 import { InboxWorker } from '../src/webhook/inbox-worker.service';
 import { parseWebhookBody } from '../src/webhook/webhook-body';
-import { makeJoinEvent, makeTextEvent, randomGroupId, randomUserId } from './fake-line/events';
+import { makeJoinEvent, makeTextEvent, randomGroupId, randomUserId, textOf } from './fake-line/events';
 import { FakeLine, FakeUser } from './fake-line/fake-line';
 import { postWebhook } from './fake-line/webhook';
 import { inboxRows, waitForInboxDrained } from './support/inbox';
@@ -15,9 +14,6 @@ import { dropIndexEntries, indexEntries, messagePk } from './support/search-inde
 import { createTestApp, TestApp } from './support/test-app';
 import { createTestDatabase, TestDatabase, testDbKind } from './support/test-database';
 import { waitFor } from './support/wait-for';
-
-const textOf = (event: webhook.Event) =>
-  event.type === 'message' && event.message.type === 'text' ? event.message.text : `(${event.type})`;
 
 /** Handlers of this suite and of the state module (other modules register theirs too). */
 const mine = (name: string) => name.startsWith('test.') || name.startsWith('channels.');

@@ -30,6 +30,10 @@ interface MessageOptions extends EventOptions {
   messageId?: string;
 }
 
+/** A text message's text, else the event's type in parentheses: how tests name the events a handler saw. */
+export const textOf = (event: webhook.Event): string =>
+  event.type === 'message' && event.message.type === 'text' ? event.message.text : `(${event.type})`;
+
 export type EventBase<T extends string> = {
   type: T;
   replyToken?: string;
