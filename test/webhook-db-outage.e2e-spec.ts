@@ -1,0 +1,295 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection, createConnection, RowDataPacket } from 'mysql2/promise';
+import { api, AssistantWorld, newGroup, startWorld } from './assistant-support';
+import { makeTextEvent, randomUserId, TextEvent } from './fake-line/events';
+import { FakeLine } from './fake-line/fake-line';
+import { postWebhook } from './fake-line/webhook';
+import { EventDispatcher } from '../src/webhook/event-dispatcher';
+import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
+import { createTestDatabase, TestDatabase, testDbKind } from './support/test-database';
+import { waitFor } from './support/wait-for';
+
+/** How long a webhook may take to be refused while the database is away (LINE itself waits 2 s). */
+const REFUSED_WITHIN_MS = 5000;
+
+if (testDbKind() === 'sqlite') {
+  describe('database outage (MySQL/MariaDB only: SQLite is a file in the process, there is no connection to lose)', () => {
+    it('has no database server to lose on SQLite', () => {
+      expect(testDbKind()).toBe('sqlite');
+    });
+  });
+}
+
+if (testDbKind() === 'mysql') {
+  describe('database outage on MySQL: the connection goes away and comes back while the service runs', () => {
+    let fake: FakeLine;
+    let db: TestDatabase;
+    let proxy: TcpProxy;
+    let w: AssistantWorld;
+    /** Straight to the server, past the proxy: reads while the app's connection is cut. */
+    let direct: Connection;
+    let groupId: string;
+    /** Handlers that wait, per stage and webhookEventId, and how often each stage ran per event. */
+    const gates = new Map<string, Promise<void>>();
+    const reached = new Set<string>();
+    const runs = new Map<string, number>();
+
+    const gate = (stage: string, event: { webhookEventId: string }): (() => void) => {
+      let open!: () => void;
+      gates.set(`${stage}:${event.webhookEventId}`, new Promise<void>((resolve) => (open = resolve)));
+      return open;
+    };
+
+    beforeAll(async () => {
+      fake = await FakeLine.start();
+      db = await createTestDatabase();
+      const server = new URL(process.env.TEST_MYSQL_URL!);
+      proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 3306) });
+      const proxied = new URL(db.url!);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(proxy.port);
+      direct = await createConnection({ uri: db.url!, timezone: 'Z' });
+      w = await startWorld(
+        {
+          db,
+          env: {
+            DATABASE_URL: proxied.toString(),
+            WEBHOOK_RETRY_BASE_MS: '200',
+            WEBHOOK_RETRY_MAX_MS: '1000',
+            WEBHOOK_POLL_INTERVAL_MS: '500',
+          },
+        },
+        fake,
+      );
+      const dispatcher = w.t.app.get(EventDispatcher);
+      // Before the state handlers (10), between commands (50) and the features (100), after all.
+      for (const [stage, order] of [
+        ['early', 5],
+        ['middle', 95],
+        ['late', 150],
+      ] as const) {
+        dispatcher.on(
+          'message',
+          `test.gate.${stage}`,
+          async (_event, ctx) => {
+            const key = `${stage}:${ctx.webhookEventId}`;
+            runs.set(key, (runs.get(key) ?? 0) + 1);
+            reached.add(key);
+            await gates.get(key);
+          },
+          order,
+        );
+      }
+      groupId = await newGroup(w);
+      await api(w, w.tokens.owner)
+        .post(`/api/channels/${groupId}/qa`, { triggers: ['ping'], answer: 'pong', cooldownSeconds: 0 })
+        .expect(201);
+    });
+    afterAll(async () => {
+      proxy?.restore();
+      await w?.close();
+      await direct?.end();
+      await proxy?.close();
+      await db?.drop();
+      await fake?.stop();
+    });
+
+    const ping = (text: string, timestamp?: number) =>
+      makeTextEvent({ text, groupId, userId: w.member.userId, timestamp });
+
+    /** Read past the proxy: the server's truth, also while the app's connections are cut. */
+    const select = async <T>(sql: string, params: unknown[]): Promise<T[]> =>
+      (await direct.query<RowDataPacket[]>(sql, params))[0] as T[];
+    const inList = (n: number) => `(${Array.from({ length: n }, () => '?').join(', ')})`;
+
+    /** The inbox rows of these events (none for an event that was not stored). */
+    const rowsOf = (events: TextEvent[]) =>
+      select<{ id: string; state: string }>(
+        `SELECT webhook_event_id AS id, state FROM webhook_events WHERE webhook_event_id IN ${inList(events.length)}`,
+        events.map((e) => e.webhookEventId),
+      );
+
+    /** How often each event's message is in the archive. */
+    const archivedCopies = async (events: TextEvent[]) => {
+      const rows = await select<{ id: string; n: unknown }>(
+        `SELECT message_id AS id, COUNT(*) AS n FROM backup_messages WHERE message_id IN ${inList(events.length)} GROUP BY message_id`,
+        events.map((e) => e.message.id),
+      );
+      const copies = new Map(rows.map((r) => [r.id, Number(r.n)]));
+      return events.map((e) => copies.get(e.message.id) ?? 0);
+    };
+
+    /** Replies LINE took (answered 200) for the event's token. */
+    const acceptedReplies = (event: TextEvent) =>
+      fake
+        .requestsTo('POST', '/v2/bot/message/reply')
+        .filter(
+          (r) => (r.body as { replyToken?: string }).replyToken === event.replyToken && r.status === 200,
+        );
+
+    const waitForDone = async (events: TextEvent[], timeoutMs = 20_000) =>
+      waitFor(
+        async () => {
+          const rows = await rowsOf(events);
+          return rows.length === events.length && rows.every((r) => r.state === 'done');
+        },
+        { timeoutMs, what: 'the events to be processed' },
+      );
+
+    it('refuses webhooks with a 5xx while the database is away, and processes what it had answered 200 once it is back, without a restart', async () => {
+      // A chat held by its first event: the ones after it are answered 200 and wait behind it.
+      const hold = ping('hold');
+      const release = gate('early', hold);
+      await postWebhook(w.t, [hold]).expect(200);
+      await waitFor(() => reached.has(`early:${hold.webhookEventId}`), { what: 'the held event to start' });
+      const waiting = [1, 2, 3, 4, 5].map((i) => ping(`ping ${i}`));
+      for (const e of waiting) await postWebhook(w.t, [e]).expect(200);
+
+      proxy.cut();
+      release();
+      const refused = Array.from({ length: 6 }, (_, i) => ping(`ping refused ${i}`));
+      const took: number[] = [];
+      const answers = await Promise.all(
+        refused.map(async (e) => {
+          const start = Date.now();
+          const res = await postWebhook(w.t, [e]).timeout(30_000);
+          took.push(Date.now() - start);
+          return res;
+        }),
+      );
+      for (const res of answers) {
+        expect([500, 503]).toContain(res.status);
+        expect(Object.keys(res.body)).toEqual(['error']);
+        expect(typeof res.body.error).toBe('string');
+        expect(res.text).not.toMatch(/\bat .+:\d+:\d+|Error:|ECONN|PROTOCOL_/);
+      }
+      expect(Math.max(...took)).toBeLessThan(REFUSED_WITHIN_MS);
+      const health = await w.t.http().get('/health').timeout(30_000);
+      expect(health.status).toBe(503);
+      // The worker meets the outage several times over (its retry is 200 ms here).
+      await sleep(3000);
+      expect(waiting.filter((e) => acceptedReplies(e).length > 0)).toEqual([]);
+
+      proxy.restore();
+      await waitForDone([hold, ...waiting]);
+      expect(waiting.map((e) => acceptedReplies(e).length)).toEqual([1, 1, 1, 1, 1]);
+      expect(await archivedCopies([hold, ...waiting])).toEqual([1, 1, 1, 1, 1, 1]);
+      expect(runs.get(`early:${hold.webhookEventId}`)).toBe(1);
+      // Nothing of a refused webhook was kept: LINE sends it again.
+      expect(await rowsOf(refused)).toEqual([]);
+
+      // And the service takes and processes new webhooks as before.
+      await w.t.http().get('/health').expect(200);
+      const after = ping('ping after');
+      await postWebhook(w.t, [after]).expect(200);
+      await waitForDone([after]);
+      expect(acceptedReplies(after)).toHaveLength(1);
+    }, 90_000);
+
+    it('loses nothing it answered 200 and does nothing twice when the connection goes in the middle of a burst', async () => {
+      const groups = Array.from({ length: 8 }, () => {
+        const members = [1, 2].map((i) => ({ userId: randomUserId(), displayName: `B${i}` }));
+        return { groupId: fake.addGroup({ members }).id, members };
+      });
+      const answered: TextEvent[] = [];
+      const refused: Array<{ events: TextEvent[]; status: number; body: unknown; ms: number }> = [];
+      let stop = false;
+      let seq = 0;
+      const sender = async () => {
+        while (!stop) {
+          const events = [1, 2].map(() => {
+            const g = groups[seq++ % groups.length];
+            const { userId } = g.members[seq % 2];
+            return makeTextEvent({ groupId: g.groupId, userId, text: `burst ${seq}` });
+          });
+          const start = Date.now();
+          const res = await postWebhook(w.t, events).timeout(30_000);
+          if (res.status === 200) answered.push(...events);
+          else refused.push({ events, status: res.status, body: res.body, ms: Date.now() - start });
+        }
+      };
+      const senders = Array.from({ length: 6 }, sender);
+      await waitFor(() => answered.length >= 100, { what: 'webhooks answered before the cut' });
+      proxy.cut();
+      await sleep(1500);
+      const answeredDuringCut = answered.length;
+      proxy.restore();
+      await waitFor(() => answered.length >= answeredDuringCut + 100, { what: 'webhooks answered after it' });
+      stop = true;
+      await Promise.all(senders);
+
+      expect(refused.length).toBeGreaterThan(0);
+      for (const r of refused) {
+        expect([500, 503]).toContain(r.status);
+        expect(r.body).toEqual({ error: expect.any(String) });
+        expect(r.ms).toBeLessThan(REFUSED_WITHIN_MS);
+      }
+      await waitForDone(answered, 30_000);
+      expect((await archivedCopies(answered)).filter((n) => n !== 1)).toEqual([]);
+      // A refused webhook may have been stored all the same (its commit's answer lost in the cut):
+      // LINE's redelivery is then a repeat. Whatever of it was stored is processed once too.
+      const maybe = refused.flatMap((r) => r.events);
+      expect((await archivedCopies(maybe)).filter((n) => n > 1)).toEqual([]);
+      expect((await rowsOf(maybe)).filter((r) => r.state !== 'done')).toEqual([]);
+    }, 90_000);
+
+    it('finishes events that were being processed when the connection went, each effect once', async () => {
+      // Now, not earlier: a Q&A rule fires for events after its last answer only.
+      const base = Date.now();
+      // Two events of the chat, one after the other: the first is held after every handler (its
+      // reply and archive done, its outcome not yet written) when the connection goes; the second
+      // is held after the state handlers and commands, and meets the outage at the reply.
+      const late = ping('ping late', base);
+      const middle = ping('ping middle', base + 1);
+      const openLate = gate('late', late);
+      const openMiddle = gate('middle', middle);
+      await postWebhook(w.t, [late, middle]).expect(200);
+      await waitFor(() => reached.has(`late:${late.webhookEventId}`), { what: 'the first event to be held' });
+      expect(acceptedReplies(late)).toHaveLength(1);
+      proxy.cut();
+      openLate();
+      await waitFor(() => reached.has(`middle:${middle.webhookEventId}`), {
+        what: 'the second event to be held',
+      });
+      openMiddle();
+      await sleep(2000);
+      expect(acceptedReplies(middle)).toHaveLength(0);
+      proxy.restore();
+      await waitForDone([late, middle]);
+      expect(acceptedReplies(late)).toHaveLength(1);
+      expect(acceptedReplies(middle)).toHaveLength(1);
+      expect(await archivedCopies([late, middle])).toEqual([1, 1]);
+      expect(runs.get(`late:${late.webhookEventId}`)).toBe(1);
+      expect(runs.get(`middle:${middle.webhookEventId}`)).toBe(1);
+    }, 90_000);
+
+    it('shows LINE one reply when the connection goes while LINE takes it and never answers', async () => {
+      const event = ping('ping unanswered');
+      // LINE takes the reply and the answer never comes: the bot's client gives up and asks again.
+      fake.failNext('POST', '/v2/bot/message/reply', 'timeout-after-accept');
+      await postWebhook(w.t, [event]).expect(200);
+      await waitFor(
+        () =>
+          fake
+            .requestsTo('POST', '/v2/bot/message/reply')
+            .some((r) => (r.body as { replyToken?: string }).replyToken === event.replyToken),
+        { what: 'the reply to reach LINE' },
+      );
+      proxy.cut();
+      await sleep(4000);
+      proxy.restore();
+      await waitForDone([event]);
+      const replies = fake
+        .requestsTo('POST', '/v2/bot/message/reply')
+        .filter((r) => (r.body as { replyToken?: string }).replyToken === event.replyToken);
+      // Asked again during the outage and after it (the answer's record failed): the token was spent.
+      expect(replies.length).toBeGreaterThanOrEqual(2);
+      expect(replies.map((r) => r.status ?? r.failure)).toEqual([
+        'timeout-after-accept',
+        ...replies.slice(1).map(() => 400),
+      ]);
+      expect(fake.pushesTo(groupId)).toEqual([]);
+      expect(await archivedCopies([event])).toEqual([1]);
+    }, 90_000);
+  });
+}
