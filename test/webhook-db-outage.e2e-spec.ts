@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, createConnection, RowDataPacket } from 'mysql2/promise';
 import { api, AssistantWorld, newGroup, startWorld } from './assistant-support';
-import { makeTextEvent, randomUserId, TextEvent } from './fake-line/events';
+import { makeTextEvent, randomUserId, redeliver, TextEvent } from './fake-line/events';
 import { FakeLine } from './fake-line/fake-line';
 import { postWebhook } from './fake-line/webhook';
 import { EventDispatcher } from '../src/webhook/event-dispatcher';
@@ -11,6 +11,13 @@ import { waitFor } from './support/wait-for';
 
 /** How long a webhook may take to be refused while the database is away (LINE itself waits 2 s). */
 const REFUSED_WITHIN_MS = 5000;
+/** WEBHOOK_STORE_TIMEOUT_MS, its default: a webhook not stored by then is answered 503. */
+const STORE_TIMEOUT_MS = 1500;
+/** What a 503 at the deadline may take past it (the deadline's timer, the answer on loopback). */
+const DEADLINE_MARGIN_MS = 300;
+/** "At once": a webhook refused while the store is stalled is not queued behind it. */
+const AT_ONCE_MS = 250;
+const STORAGE_UNAVAILABLE = { error: 'Storage unavailable; redeliver the webhook later' };
 
 if (testDbKind() === 'sqlite') {
   describe('database outage (MySQL/MariaDB only: SQLite is a file in the process, there is no connection to lose)', () => {
@@ -57,6 +64,7 @@ if (testDbKind() === 'mysql') {
             WEBHOOK_RETRY_BASE_MS: '200',
             WEBHOOK_RETRY_MAX_MS: '1000',
             WEBHOOK_POLL_INTERVAL_MS: '500',
+            WEBHOOK_STORE_TIMEOUT_MS: String(STORE_TIMEOUT_MS),
           },
         },
         fake,
@@ -290,6 +298,87 @@ if (testDbKind() === 'mysql') {
       ]);
       expect(fake.pushesTo(groupId)).toEqual([]);
       expect(await archivedCopies([event])).toEqual([1]);
+    }, 90_000);
+
+    /** Posts each webhook (one event each) at once; its status, body and how long its answer took. */
+    const postTimed = (events: TextEvent[]) =>
+      Promise.all(
+        events.map(async (e) => {
+          const start = Date.now();
+          // Well past the deadline, well short of the test's: a webhook left waiting fails here.
+          const res = await postWebhook(w.t, [e]).timeout(10_000);
+          return { status: res.status, body: res.body as unknown, ms: Date.now() - start };
+        }),
+      );
+    /** How often the event's handlers ran (the first stage counts every run). */
+    const runsOf = (events: TextEvent[]) => events.map((e) => runs.get(`early:${e.webhookEventId}`) ?? 0);
+
+    it('answers 503 at the deadline when the network to the database stalls, refuses what comes after at once, and processes the stalled webhooks once when it is back', async () => {
+      const base = Date.now();
+      // The network drops everything silently: the insert waits for an answer that never comes.
+      proxy.stall();
+      const first = ping('ping stalled first', base);
+      const answeredFirst = postTimed([first]);
+      // Half a deadline later two more, queued behind the stuck insert: each has a deadline of its own.
+      await sleep(500);
+      const queued = [ping('ping stalled queued 1', base + 1), ping('ping stalled queued 2', base + 2)];
+      const answeredQueued = postTimed(queued);
+      const [a] = await answeredFirst;
+      expect(a).toEqual({ status: 503, body: STORAGE_UNAVAILABLE, ms: expect.any(Number) });
+      expect(a.ms).toBeGreaterThanOrEqual(STORE_TIMEOUT_MS - 20);
+      expect(a.ms).toBeLessThan(STORE_TIMEOUT_MS + DEADLINE_MARGIN_MS);
+
+      // The store is stalled: the next webhooks are not queued behind it, they are refused at once.
+      const refused = Array.from({ length: 6 }, (_, i) => ping(`ping refused ${i}`, base + 10 + i));
+      const refusedAnswers = await postTimed(refused);
+      for (const r of refusedAnswers) {
+        expect(r).toEqual({ status: 503, body: STORAGE_UNAVAILABLE, ms: expect.any(Number) });
+        expect(r.ms).toBeLessThan(AT_ONCE_MS);
+      }
+      for (const q of await answeredQueued) {
+        expect(q).toEqual({ status: 503, body: STORAGE_UNAVAILABLE, ms: expect.any(Number) });
+        expect(q.ms).toBeGreaterThanOrEqual(STORE_TIMEOUT_MS - 20);
+        expect(q.ms).toBeLessThan(STORE_TIMEOUT_MS + DEADLINE_MARGIN_MS);
+      }
+      // Nothing reached the server yet: the insert is held in the network.
+      expect(await rowsOf([first, ...queued, ...refused])).toEqual([]);
+
+      proxy.restore();
+      // The held insert goes through, and the one queued behind it: stored late, processed, once.
+      await waitForDone([first, ...queued]);
+      expect(await rowsOf(refused)).toEqual([]);
+      // Taken again as soon as the stuck insert has ended.
+      const after = ping('ping after the stall');
+      await postWebhook(w.t, [after]).expect(200);
+      await waitForDone([after]);
+      await sleep(1000); // a second run would show by now
+      expect(runsOf([first, ...queued, after])).toEqual([1, 1, 1, 1]);
+      expect([first, ...queued, after].map((e) => acceptedReplies(e).length)).toEqual([1, 1, 1, 1]);
+      expect(await archivedCopies([first, ...queued, after])).toEqual([1, 1, 1, 1]);
+    }, 90_000);
+
+    it("processes once, in all, a webhook answered 503 during a stall and LINE's redelivery of it", async () => {
+      const base = Date.now();
+      proxy.stall();
+      // One answered 503 at its deadline (stored late), one refused at once (never stored).
+      const late = ping('ping stored late', base);
+      const [a] = await postTimed([late]);
+      const never = ping('ping never stored', base + 1);
+      const [b] = await postTimed([never]);
+      expect([a.status, b.status]).toEqual([503, 503]);
+      expect(a.ms).toBeLessThan(STORE_TIMEOUT_MS + DEADLINE_MARGIN_MS);
+      expect(b.ms).toBeLessThan(AT_ONCE_MS);
+
+      proxy.restore();
+      await waitFor(async () => (await rowsOf([late])).length === 1, { what: 'the late insert to end' });
+      // LINE sends both again, as redeliveries: one is a repeat, the other new.
+      await postWebhook(w.t, [redeliver(late)]).expect(200);
+      await postWebhook(w.t, [redeliver(never)]).expect(200);
+      await waitForDone([late, never]);
+      await sleep(1000);
+      expect(runsOf([late, never])).toEqual([1, 1]);
+      expect([late, never].map((e) => acceptedReplies(e).length)).toEqual([1, 1]);
+      expect(await archivedCopies([late, never])).toEqual([1, 1]);
     }, 90_000);
   });
 }

@@ -50,6 +50,14 @@ describe('loadSettings', () => {
     expect(() => load({ WEBHOOK_FSYNC: 'yes' })).toThrow(ConfigError);
   });
 
+  it('gives storing a webhook 1.5 s by default (LINE waits 2 s), and checks WEBHOOK_STORE_TIMEOUT_MS', () => {
+    expect(load({}).webhook.storeTimeoutMs).toBe(1500);
+    expect(load({ WEBHOOK_STORE_TIMEOUT_MS: '800' }).webhook.storeTimeoutMs).toBe(800);
+    for (const bad of ['0', '99', '60001', '1.5s', '-1']) {
+      expect(() => load({ WEBHOOK_STORE_TIMEOUT_MS: bad })).toThrow(ConfigError);
+    }
+  });
+
   it('generates a JWT secret once and keeps it in DATA_DIR', () => {
     const dir = dataDir();
     const first = loadSettings({ DATA_DIR: dir });

@@ -59,6 +59,16 @@ const DEFAULT_CONCURRENCY = { sqlite: 5, mysql: 32 } as const;
  */
 const DEFAULT_MAX_BACKLOG = { sqlite: 10_000, mysql: 5_000 } as const;
 
+/**
+ * WEBHOOK_STORE_TIMEOUT_MS by default. LINE counts a webhook failed when it has no answer within 2 s;
+ * a 503 sent at 1.5 s still reaches it in time (an error LINE redelivers where redelivery is on, not a
+ * timeout), leaving 0.5 s for what comes before the insert (reading the body, the backlog's wait of
+ * 15 ms at its limit) and the way back. A working MySQL stores a webhook in milliseconds (a p99 of
+ * 55 ms at saturation in the benchmark): an insert still running at 1.5 s means an unreachable or
+ * stalled server, not a slow one.
+ */
+const DEFAULT_STORE_TIMEOUT_MS = 1500;
+
 /** The webhook inbox worker (src/webhook/). */
 export interface WebhookSettings {
   /** Off: events are stored and answered 200 but not processed until a process with it on starts. */
@@ -96,6 +106,12 @@ export interface WebhookSettings {
    * the wait grows with the backlog, to 1 s at twice the limit (LINE times out at 2 s).
    */
   backlogWaitMs: number;
+  /**
+   * MySQL/MariaDB only: a webhook whose insert has not committed this long after it was handed to
+   * the inbox is answered 503 (the insert goes on, and what it stores is processed), and while such an
+   * insert has not ended, new webhooks are refused with 503 at once (see store-deadline.ts).
+   */
+  storeTimeoutMs: number;
   /** Processed events are deleted after this many days (their ids still deduplicate until then); 0 keeps them. */
   retentionDays: number;
 }
@@ -287,6 +303,7 @@ export function loadSettings(env: Env): Settings {
       shutdownGraceMs: integer(env, 'WEBHOOK_SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
       maxBacklog: integer(env, 'WEBHOOK_MAX_BACKLOG', DEFAULT_MAX_BACKLOG[db.type], 0, 10_000_000),
       backlogWaitMs: integer(env, 'WEBHOOK_BACKLOG_WAIT_MS', 15, 1, 1000),
+      storeTimeoutMs: integer(env, 'WEBHOOK_STORE_TIMEOUT_MS', DEFAULT_STORE_TIMEOUT_MS, 100, 60_000),
       retentionDays: integer(env, 'WEBHOOK_RETENTION_DAYS', 30, 0, 36500),
     },
     backup: {

@@ -13,3 +13,16 @@ export class WebhookNotConfiguredError extends DomainError {
     super('Webhook is not configured: set LINE_CHANNEL_SECRET');
   }
 }
+
+/**
+ * The inbox did not store a webhook within WEBHOOK_STORE_TIMEOUT_MS (MySQL unreachable or stalled),
+ * or is still stuck on one that did not: answered 503 so that LINE counts a failure, and redelivers
+ * the webhook where redelivery is on. Its events may still be stored late; the redelivery is then a
+ * repeat, which the inbox ignores.
+ */
+export class StorageUnavailableError extends DomainError {
+  readonly status = 503;
+  constructor() {
+    super('Storage unavailable; redeliver the webhook later');
+  }
+}

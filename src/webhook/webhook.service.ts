@@ -5,7 +5,8 @@ import { WalSync } from '../database/wal-sync';
 import { InboxBacklog } from './inbox-backlog';
 import { INBOX_PROCESSOR, InboxProcessor } from './inbox-processor';
 import { InboxStore } from './inbox.store';
-import { parseWebhookBody } from './webhook-body';
+import { StoreDeadline } from './store-deadline';
+import { IncomingEvent, parseWebhookBody } from './webhook-body';
 import { InvalidSignatureError, WebhookNotConfiguredError } from './webhook.errors';
 import { isValidLineSignature } from './webhook-signature';
 
@@ -20,6 +21,11 @@ export class WebhookService {
   private readonly logger = new Logger(WebhookService.name);
   private readonly channelSecret?: string;
   private readonly reorderWindowMs: number;
+  /**
+   * MySQL only: a deadline on storing (store-deadline.ts). SQLite's insert runs in this process, with
+   * no network to stall on: its path has no deadline and no extra step.
+   */
+  private readonly deadline?: StoreDeadline;
 
   constructor(
     private readonly store: InboxStore,
@@ -29,7 +35,11 @@ export class WebhookService {
     config: ConfigService<Settings, true>,
   ) {
     this.channelSecret = config.get('line', { infer: true }).channelSecret;
-    this.reorderWindowMs = config.get('webhook', { infer: true }).reorderWindowMs;
+    const { reorderWindowMs, storeTimeoutMs } = config.get('webhook', { infer: true });
+    this.reorderWindowMs = reorderWindowMs;
+    if (config.get('database', { infer: true }).type === 'mysql') {
+      this.deadline = new StoreDeadline(storeTimeoutMs);
+    }
   }
 
   async receive(rawBody: Buffer, signature: unknown): Promise<ReceiveResult> {
@@ -38,8 +48,35 @@ export class WebhookService {
     if (!isValidLineSignature(rawBody, this.channelSecret, signature)) throw new InvalidSignatureError();
     const events = parseWebhookBody(rawBody);
     if (events.length === 0) return { received: 0, stored: 0 };
+    // A stalled store is not queued for: the webhook would wait behind it, its body held, for good.
+    if (this.deadline?.stalled) throw this.deadline.refuse();
     const room = this.backlog.admit(events.length);
-    if (room) await room;
+    if (room) {
+      await room;
+      if (this.deadline?.stalled) {
+        this.backlog.inserted(events.length, 0);
+        throw this.deadline.refuse();
+      }
+    }
+    // Past its deadline the webhook is answered 503 and its insert goes on: what follows the insert
+    // (the backlog's count, the worker's signal) is settled when it ends, on time or late.
+    const stored = this.deadline
+      ? await this.deadline.within(this.insert(events))
+      : await this.insert(events);
+    if (stored < events.length) {
+      this.logger.log(
+        { duplicates: events.length - stored, ids: events.map((e) => e.webhookEventId) },
+        'Webhook events already received were ignored',
+      );
+    }
+    // Stored and counted whatever the flush does: if it fails, the 500 has LINE send the webhook
+    // again, and the copy is a repeat of what is here.
+    await this.walSync.sync();
+    return { received: events.length, stored };
+  }
+
+  /** Stores the events, then counts them in the backlog and signals the worker; resolves with the new rows. */
+  private async insert(events: IncomingEvent[]): Promise<number> {
     const now = new Date();
     let stored = 0;
     try {
@@ -47,20 +84,11 @@ export class WebhookService {
     } finally {
       this.backlog.inserted(events.length, stored);
     }
-    if (stored < events.length) {
-      this.logger.log(
-        { duplicates: events.length - stored, ids: events.map((e) => e.webhookEventId) },
-        'Webhook events already received were ignored',
-      );
-    }
     const earliest = new Map<string | null, number>();
     for (const e of events) {
       earliest.set(e.channelId, Math.min(e.eventTimestamp, earliest.get(e.channelId) ?? Infinity));
     }
     this.processor.notify(earliest);
-    // Stored and counted whatever the flush does: if it fails, the 500 has LINE send the webhook
-    // again, and the copy is a repeat of what is here.
-    await this.walSync.sync();
-    return { received: events.length, stored };
+    return stored;
   }
 }
