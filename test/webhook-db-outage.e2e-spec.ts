@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@nestjs/common';
 import { Connection, createConnection, RowDataPacket } from 'mysql2/promise';
 import { api, AssistantWorld, newGroup, startWorld } from './assistant-support';
 import { makeTextEvent, randomUserId, redeliver, TextEvent } from './fake-line/events';
@@ -6,6 +7,7 @@ import { FakeLine } from './fake-line/fake-line';
 import { postWebhook } from './fake-line/webhook';
 import { EventDispatcher } from '../src/webhook/event-dispatcher';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
+import { createTestApp, TestApp } from './support/test-app';
 import { createTestDatabase, TestDatabase, testDbKind } from './support/test-database';
 import { waitFor } from './support/wait-for';
 
@@ -379,6 +381,167 @@ if (testDbKind() === 'mysql') {
       expect(runsOf([late, never])).toEqual([1, 1]);
       expect([late, never].map((e) => acceptedReplies(e).length)).toEqual([1, 1]);
       expect(await archivedCopies([late, never])).toEqual([1, 1]);
+    }, 90_000);
+  });
+}
+
+if (testDbKind() === 'mysql') {
+  describe('database outage on MySQL: the worker backs off as a whole, not chat by chat', () => {
+    const CHATS = 50;
+    const CUT_MS = 4000;
+    const RETRY_BASE_MS = 200;
+    const RETRY_MAX_MS = 1000;
+    let fake: FakeLine;
+    let db: TestDatabase;
+    let proxy: TcpProxy;
+    let t: TestApp;
+    let direct: Connection;
+    /** What the app logged, from warnings up, and its info lines. */
+    const logged: Array<{ level: string; context: string; message: string }> = [];
+    /** The first event of each chat that runs waits here, so that the cut finds chats in every state. */
+    const held = new Set<string>();
+    let release!: () => void;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    /** How often the last handler ran for each event: processed once means once. */
+    const runs = new Map<string, number>();
+
+    /**
+     * Database checks the worker makes within `ms` of the outage: the one that finds it, then one
+     * after each pause, doubling from WEBHOOK_RETRY_BASE_MS up to WEBHOOK_RETRY_MAX_MS.
+     */
+    const checksWithin = (ms: number) => {
+      let checks = 1;
+      for (let at = 0, pause = RETRY_BASE_MS; (at += pause) <= ms; pause = Math.min(RETRY_MAX_MS, pause * 2))
+        checks++;
+      return checks;
+    };
+
+    beforeAll(async () => {
+      for (const level of ['log', 'warn', 'error', 'fatal'] as const) {
+        jest.spyOn(Logger.prototype, level).mockImplementation(function (this: Logger, ...args: unknown[]) {
+          const message = args.find((a): a is string => typeof a === 'string') ?? '';
+          logged.push({ level, context: String((this as unknown as { context?: string }).context), message });
+        });
+      }
+      fake = await FakeLine.start();
+      db = await createTestDatabase();
+      const server = new URL(process.env.TEST_MYSQL_URL!);
+      proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 3306) });
+      const proxied = new URL(db.url!);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(proxy.port);
+      direct = await createConnection({ uri: db.url!, timezone: 'Z' });
+      t = await createTestApp({
+        db,
+        lineBaseUrl: fake.url,
+        env: {
+          DATABASE_URL: proxied.toString(),
+          WEBHOOK_REORDER_WINDOW_MS: '0',
+          WEBHOOK_RETRY_BASE_MS: String(RETRY_BASE_MS),
+          WEBHOOK_RETRY_MAX_MS: String(RETRY_MAX_MS),
+          WEBHOOK_POLL_INTERVAL_MS: '500',
+          // One attempt counted against an event for the outage would fail it for good.
+          WEBHOOK_MAX_ATTEMPTS: '1',
+        },
+      });
+      const dispatcher = t.app.get(EventDispatcher);
+      // Before the state handlers (10): held with its chat's database work still to do.
+      dispatcher.on(
+        'message',
+        'test.backoff.hold',
+        async (_event, ctx) => {
+          held.add(ctx.webhookEventId);
+          await hold;
+        },
+        5,
+      );
+      dispatcher.on(
+        'message',
+        'test.backoff.count',
+        async (_event, ctx) => {
+          runs.set(ctx.webhookEventId, (runs.get(ctx.webhookEventId) ?? 0) + 1);
+        },
+        150,
+      );
+    });
+    afterAll(async () => {
+      proxy?.restore();
+      await t?.close();
+      await direct?.end();
+      await proxy?.close();
+      await db?.drop();
+      await fake?.stop();
+      jest.restoreAllMocks();
+    });
+
+    it('makes a bounded number of connection attempts during the outage, says so once and once again when it is back, and then processes every event once, none failed or counted', async () => {
+      const concurrency = t.settings.webhook.concurrency;
+      const events: TextEvent[] = [];
+      for (let i = 0; i < CHATS; i++) {
+        const userId = randomUserId();
+        const { id: groupId } = fake.addGroup({ members: [{ userId, displayName: `C${i}` }] });
+        const base = Date.now();
+        const chat = [0, 1].map((n) =>
+          makeTextEvent({ groupId, userId, text: `chat ${i} #${n}`, timestamp: base + n }),
+        );
+        await postWebhook(t, chat).expect(200);
+        events.push(...chat);
+      }
+      // Every slot holds a chat's first event; the other chats wait for a slot.
+      await waitFor(() => held.size === Math.min(concurrency, CHATS), { what: 'every slot to hold a chat' });
+
+      proxy.cut();
+      const resetAtCut = proxy.reset;
+      logged.length = 0;
+      // The held events go on to their database work and meet the outage.
+      release();
+      await sleep(CUT_MS);
+      const attempts = proxy.reset - resetAtCut;
+      proxy.restore();
+      const restoredAt = Date.now();
+
+      // Chat by chat, every WEBHOOK_RETRY_BASE_MS, it was ~880 here (CHATS * CUT_MS / RETRY_BASE_MS
+      // is 1,000). Now: the events under way at the cut, each failing once, the checks of the backoff,
+      // and the write-behind's flushes of what those events had finished.
+      expect(attempts).toBeLessThanOrEqual(concurrency + checksWithin(CUT_MS) + 4);
+
+      await waitFor(
+        async () => {
+          const [rows] = await direct.query<RowDataPacket[]>(
+            "SELECT COUNT(*) AS n FROM webhook_events WHERE state = 'pending'",
+          );
+          return Number(rows[0].n) === 0;
+        },
+        { timeoutMs: 30_000, what: 'every event to be processed' },
+      );
+      const resumedMs = Date.now() - restoredAt;
+      console.log(
+        `outage of ${CUT_MS} ms, ${CHATS} chats: ${attempts} connection attempts during it, ` +
+          `every event processed ${resumedMs} ms after it`,
+      );
+      // The next check after the restore comes within one pause, at most WEBHOOK_RETRY_MAX_MS.
+      expect(resumedMs).toBeLessThan(RETRY_MAX_MS + 5000);
+
+      const [rows] = await direct.query<RowDataPacket[]>(
+        `SELECT webhook_event_id AS id, state, attempts FROM webhook_events WHERE webhook_event_id IN (${events.map(() => '?').join(', ')})`,
+        events.map((e) => e.webhookEventId),
+      );
+      expect(rows).toHaveLength(events.length);
+      expect(rows.filter((r) => r.state !== 'done' || Number(r.attempts) !== 0)).toEqual([]);
+      expect(events.filter((e) => runs.get(e.webhookEventId) !== 1)).toEqual([]);
+      const [archived] = await direct.query<RowDataPacket[]>(
+        `SELECT message_id AS id, COUNT(*) AS n FROM backup_messages WHERE message_id IN (${events.map(() => '?').join(', ')}) GROUP BY message_id`,
+        events.map((e) => e.message.id),
+      );
+      expect(archived).toHaveLength(events.length);
+      expect(archived.filter((r) => Number(r.n) !== 1)).toEqual([]);
+
+      // One warning that the database is unreachable, one line that it is back, nothing else.
+      expect(logged.filter((l) => l.level !== 'log')).toEqual([
+        { level: 'warn', context: 'InboxWorker', message: expect.stringMatching(/^Database unreachable/) },
+      ]);
+      expect(logged.filter((l) => /^Database/.test(l.message)).map((l) => l.level)).toEqual(['warn', 'log']);
+      expect(logged.find((l) => l.level === 'log')?.message).toMatch(/^Database reachable again/);
     }, 90_000);
   });
 }

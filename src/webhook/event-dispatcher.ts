@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { webhook } from '@line/bot-sdk';
 import type { ChannelType } from '../channels/channel.entity';
+import { isDatabaseUnreachable } from '../database/db-errors';
 
 /** An event type LINE documents, or any other string for types newer than this code. */
 export type LineEventType = webhook.Event['type'];
@@ -92,7 +93,9 @@ export class EventDispatcher {
       try {
         pending = await r.handle(event as never, ctx);
       } catch (err) {
-        this.logger.warn(
+        // A database outage is reported once, by the worker, not by every event it stops.
+        const level = isDatabaseUnreachable(err) ? 'debug' : 'warn';
+        this.logger[level](
           { webhookEventId: ctx.webhookEventId, handler: r.name, err: errorSummary(err) },
           'Event handler failed',
         );

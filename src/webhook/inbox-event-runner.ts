@@ -2,13 +2,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { webhook } from '@line/bot-sdk';
 import type { Settings, WebhookSettings } from '../config/settings';
+import { DatabaseOutage } from './database-outage';
 import { EventDispatcher, PendingWrite } from './event-dispatcher';
 import { InboxBacklog } from './inbox-backlog';
 import { PendingEvent, InboxStore } from './inbox.store';
 import { errorSummary, retryDelayMs } from './inbox-retry';
 import { eventContextOf } from './webhook-body';
 
-export type RunOutcome = 'done' | 'retry' | 'failed';
+/** `unreachable`: the database could not be reached; the row stays pending, its attempt not counted. */
+export type RunOutcome = 'done' | 'retry' | 'failed' | 'unreachable';
 
 class EventTimeoutError extends Error {
   constructor(ms: number) {
@@ -43,6 +45,7 @@ export class InboxEventRunner {
     private readonly dispatcher: EventDispatcher,
     private readonly store: InboxStore,
     private readonly backlog: InboxBacklog,
+    private readonly outage: DatabaseOutage,
     config: ConfigService<Settings, true>,
   ) {
     this.settings = config.get('webhook', { infer: true });
@@ -88,7 +91,7 @@ export class InboxEventRunner {
       decided = true;
       for (const [, , write] of committing) write.commitNow();
       await this.committed(committing, completed);
-      return this.recordFailure(row, [...completed], err);
+      return this.failed(row, [...completed], err);
     }
     if (committing.length === 0) return this.done(row, completed);
     return {
@@ -119,8 +122,24 @@ export class InboxEventRunner {
     completed: Set<string>,
   ): Promise<RunOutcome> {
     const failure = await this.committed(committing, completed);
-    if (failure) return this.recordFailure(row, [...completed], failure.err);
+    if (failure) return this.failed(row, [...completed], failure.err);
     return this.done(row, completed);
+  }
+
+  /**
+   * A failure because the database could not be reached says nothing about the event: it is not
+   * counted (an event must not end failed because the database was down for a while). What its
+   * handlers finished is kept; the row stays pending and due, and the worker runs it once the
+   * database answers (see DatabaseOutage).
+   */
+  private async failed(row: PendingEvent, completed: string[], err: unknown): Promise<RunOutcome> {
+    if (!(await this.outage.unreachable(err))) return this.recordFailure(row, completed, err);
+    this.logger.debug(
+      { webhookEventId: row.webhookEventId, channelId: row.channelId, err: errorSummary(err) },
+      'Event stopped by the database outage; it runs again once the database answers',
+    );
+    this.store.saveProgress(row.id, completed);
+    return 'unreachable';
   }
 
   private done(row: PendingEvent, completed: Set<string>): 'done' {

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { ConfigService } from '@nestjs/config';
 import { yieldToEventLoop } from '../common/yield-to-event-loop';
 import type { Settings, WebhookSettings } from '../config/settings';
+import { DatabaseOutage } from './database-outage';
 import { InboxBacklog } from './inbox-backlog';
 import { InboxEventRunner, RunOutcome, Settling } from './inbox-event-runner';
 import { InboxProcessor } from './inbox-processor';
@@ -41,6 +42,9 @@ const MAX_STALLED = 32;
  * start-up; after an unclean stop, its next run counts as an attempt (InboxRecovery). That holds
  * for one process at a time; several instances need a shared queue behind InboxProcessor (see
  * inbox-processor.ts).
+ *
+ * While the database cannot be reached (DatabaseOutage) no chat starts and the scan does not run:
+ * the chats it stopped, and any that became ready meanwhile, wait in `ready` until it answers.
  */
 @Injectable()
 export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnModuleDestroy {
@@ -84,10 +88,16 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     private readonly runner: InboxEventRunner,
     private readonly backlog: InboxBacklog,
     private readonly recovery: InboxRecovery,
+    private readonly outage: DatabaseOutage,
     config: ConfigService<Settings, true>,
   ) {
     this.settings = config.get('webhook', { infer: true });
     this.maxStalled = config.get('database', { infer: true }).type === 'sqlite' ? MAX_STALLED : 0;
+    // Writes what waited in the write-behind, finds every chat with work, and starts the ready ones.
+    outage.onRecovered(() => {
+      void this.scan();
+      this.schedulePump();
+    });
   }
 
   /** After every module's onModuleInit: all handlers are registered before the first event runs. */
@@ -107,6 +117,8 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
 
   notify(earliestByChat: ReadonlyMap<string | null, number>): void {
     if (!this.started || this.stopping) return;
+    // These rows were just committed: the database answers again.
+    if (this.outage.down) this.outage.checkSoon();
     for (const [channelId, earliest] of earliestByChat) {
       const key = keyOf(channelId);
       this.arrived.set(key, Math.min(earliest, this.arrived.get(key) ?? Infinity));
@@ -129,6 +141,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
   /** Stops taking work, lets what runs finish (up to the grace period); the rest stays pending. */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
+    this.outage.stop();
     this.backlog.stop();
     clearInterval(this.pollTimer);
     clearTimeout(this.wakeTimer);
@@ -173,7 +186,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
 
   /** Finds every chat with due work (start-up, work not signalled in-process, due retries). */
   private async scan(): Promise<void> {
-    if (this.stopping || this.scanning) return;
+    if (this.stopping || this.scanning || this.outage.down) return;
     this.scanning = true;
     try {
       const now = Date.now();
@@ -199,7 +212,8 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
         if (pruned > 0) this.logger.log({ pruned }, 'Deleted processed webhook events past retention');
       }
     } catch (err) {
-      if (!this.stopping) this.logger.error({ err }, 'Inbox scan failed');
+      if (!this.stopping && !(await this.outage.unreachable(err)))
+        this.logger.error({ err }, 'Inbox scan failed');
     } finally {
       this.scanning = false;
     }
@@ -215,6 +229,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
   }
 
   private pump(): void {
+    if (this.outage.down) return; // the ready chats start once the database answers
     for (const key of this.ready) {
       if (this.stopping) return;
       if (!this.hasSlot()) return this.pumpWhenStalled();
@@ -278,6 +293,8 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
             const result = await this.runner.run(row).finally(() => this.runningEvents.delete(key));
             outcome = typeof result === 'string' ? result : this.track(key, result);
           }
+          // The database is unreachable: the row stays pending, ahead of the position.
+          if (outcome === 'unreachable') return void this.ready.add(key);
           // A retry stays ahead of the position: the chat waits for it.
           if (outcome !== 'retry') this.advance(key, row);
           processed++;
@@ -289,12 +306,13 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
       }
       if (processed >= TURN) this.ready.add(key);
     } catch (err) {
-      // The database failed under us: the row is still pending; try the chat again later.
-      if (!this.stopping) {
-        this.rewind(key);
-        this.logger.error({ channelId: channelOf(key), err }, 'Processing a chat failed; will retry');
-        this.waitUntil(key, Date.now() + this.settings.retryBaseMs);
-      }
+      // The database failed under us: the row is still pending; try the chat again later, or once
+      // the database answers if it is unreachable (the outage's one warning says so).
+      if (this.stopping) return;
+      this.rewind(key);
+      if (await this.outage.unreachable(err)) return void this.ready.add(key);
+      this.logger.error({ channelId: channelOf(key), err }, 'Processing a chat failed; will retry');
+      this.waitUntil(key, Date.now() + this.settings.retryBaseMs);
     }
   }
 
@@ -334,7 +352,8 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     this.settling.set(key, chat);
     const tracked: Promise<void> = settling.settled
       .then((outcome: RunOutcome) => {
-        if (outcome !== 'retry' || this.stopping) return;
+        // A retry, or a row the outage stopped: the chat reads from its first pending row again.
+        if ((outcome !== 'retry' && outcome !== 'unreachable') || this.stopping) return;
         this.rewind(key);
         this.ready.add(key);
         this.schedulePump();

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import type { Settings } from '../config/settings';
 import { sqliteFile } from '../database/sqlite-connection';
 import { WalSync } from '../database/wal-sync';
+import { DatabaseOutage, OUTAGE_CHECK_MAX_MS } from './database-outage';
 import { InboxBacklog } from './inbox-backlog';
 import { InboxEvent } from './inbox-event.entity';
 import { InboxEventRunner } from './inbox-event-runner';
@@ -35,6 +36,18 @@ import { WebhookService } from './webhook.service';
       inject: [getDataSourceToken(), ConfigService],
       useFactory: (ds: DataSource, config: ConfigService<Settings, true>) =>
         new WalSync(config.get('webhook', { infer: true }).fsync ? sqliteFile(ds) : undefined),
+    },
+    {
+      provide: DatabaseOutage,
+      inject: [getDataSourceToken(), ConfigService],
+      useFactory: (ds: DataSource, config: ConfigService<Settings, true>) => {
+        const { retryBaseMs, retryMaxMs } = config.get('webhook', { infer: true });
+        return new DatabaseOutage({
+          baseMs: retryBaseMs,
+          maxMs: Math.max(retryBaseMs, Math.min(retryMaxMs, OUTAGE_CHECK_MAX_MS)),
+          ping: () => ds.query('SELECT 1'),
+        });
+      },
     },
     InboxEventRunner,
     InboxRecovery,
