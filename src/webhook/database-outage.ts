@@ -106,7 +106,7 @@ export class DatabaseOutage {
       this.failedChecks = 0;
       this.logger.warn(
         { err: errorSummary(err), checkEveryMs: [this.options.baseMs, this.options.maxMs] },
-        'Database unreachable: event processing pauses until it answers (events stay pending)',
+        'Database unreachable: webhooks are answered 503 and event processing pauses until it answers (events stay pending)',
       );
     } else {
       this.failedChecks++;

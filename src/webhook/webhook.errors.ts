@@ -22,6 +22,8 @@ export class WebhookNotConfiguredError extends DomainError {
  */
 export class StorageUnavailableError extends DomainError {
   readonly status = 503;
+  /** StoreDeadline logs the stall once when it begins and once, with the count refused, when it ends. */
+  override readonly logEachRequest = false;
   constructor() {
     super('Storage unavailable; redeliver the webhook later');
   }

@@ -2,7 +2,9 @@ import { createHmac } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import type { Settings } from '../config/settings';
+import { QueryFailedError } from 'typeorm';
 import { WalSync } from '../database/wal-sync';
+import { DatabaseOutage } from './database-outage';
 import { InboxBacklog } from './inbox-backlog';
 import type { InboxProcessor } from './inbox-processor';
 import type { InboxStore } from './inbox.store';
@@ -54,11 +56,21 @@ function world(database: 'mysql' | 'sqlite') {
     Settings,
     true
   >;
+  const pings = { answer: true, count: 0 };
+  const outage = new DatabaseOutage({
+    baseMs: 100,
+    maxMs: 1000,
+    ping: async () => {
+      pings.count++;
+      if (!pings.answer) throw unreachable();
+    },
+  });
   const service = new WebhookService(
     store as unknown as InboxStore,
     backlog,
     new WalSync(undefined),
     processor,
+    outage,
     config,
   );
   const receive = (ids: string[]) => {
@@ -70,8 +82,12 @@ function world(database: 'mysql' | 'sqlite') {
     );
     return seen;
   };
-  return { store, backlog, notified, receive };
+  return { store, backlog, notified, receive, outage, pings };
 }
+
+/** What TypeORM throws for a statement whose connection was reset. */
+const unreachable = () =>
+  new QueryFailedError('INSERT', [], Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
 
 const turn = async () => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
@@ -152,5 +168,49 @@ describe('WebhookService: the deadline on storing a webhook', () => {
     store.calls[0].end(1);
     await turn();
     expect(slow.value).toEqual({ received: 1, stored: 1 });
+  });
+});
+
+describe('WebhookService: a database that cannot be reached', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
+
+  it('answers 503 once the outage is confirmed, and any other failure as it was', async () => {
+    const { store, receive, outage, pings } = world('mysql');
+    pings.answer = false;
+    const first = receive(['e1']);
+    await turn();
+    store.calls[0].fail(unreachable());
+    await turn();
+    expect(first.error).toBeInstanceOf(StorageUnavailableError);
+    expect(pings.count).toBe(1);
+    expect(outage.down).toBe(true);
+    // Known down: no further check per webhook.
+    const second = receive(['e2']);
+    await turn();
+    store.calls[1].fail(unreachable());
+    await turn();
+    expect(second.error).toBeInstanceOf(StorageUnavailableError);
+    expect(pings.count).toBe(1);
+    // A failure of the statement itself stays what it was (a 500 with the row refused, for example).
+    const bad = new Error('ER_DATA_TOO_LONG');
+    const third = receive(['e3']);
+    await turn();
+    store.calls[2].fail(bad);
+    await turn();
+    expect(third.error).toBe(bad);
+    outage.stop();
+  });
+
+  it('answers the error as it was when the check finds the database answering (one connection lost)', async () => {
+    const { store, receive, outage, pings } = world('mysql');
+    const err = unreachable();
+    const r = receive(['e1']);
+    await turn();
+    store.calls[0].fail(err);
+    await turn();
+    expect(pings.count).toBe(1);
+    expect(r.error).toBe(err);
+    expect(outage.down).toBe(false);
   });
 });

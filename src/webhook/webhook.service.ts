@@ -2,12 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Settings } from '../config/settings';
 import { WalSync } from '../database/wal-sync';
+import { DatabaseOutage } from './database-outage';
 import { InboxBacklog } from './inbox-backlog';
 import { INBOX_PROCESSOR, InboxProcessor } from './inbox-processor';
 import { InboxStore } from './inbox.store';
 import { StoreDeadline } from './store-deadline';
 import { IncomingEvent, parseWebhookBody } from './webhook-body';
-import { InvalidSignatureError, WebhookNotConfiguredError } from './webhook.errors';
+import { InvalidSignatureError, StorageUnavailableError, WebhookNotConfiguredError } from './webhook.errors';
 import { isValidLineSignature } from './webhook-signature';
 
 export interface ReceiveResult {
@@ -32,6 +33,7 @@ export class WebhookService {
     private readonly backlog: InboxBacklog,
     private readonly walSync: WalSync,
     @Inject(INBOX_PROCESSOR) private readonly processor: InboxProcessor,
+    private readonly outage: DatabaseOutage,
     config: ConfigService<Settings, true>,
   ) {
     this.channelSecret = config.get('line', { infer: true }).channelSecret;
@@ -60,9 +62,16 @@ export class WebhookService {
     }
     // Past its deadline the webhook is answered 503 and its insert goes on: what follows the insert
     // (the backlog's count, the worker's signal) is settled when it ends, on time or late.
-    const stored = this.deadline
-      ? await this.deadline.within(this.insert(events))
-      : await this.insert(events);
+    let stored: number;
+    try {
+      stored = this.deadline ? await this.deadline.within(this.insert(events)) : await this.insert(events);
+    } catch (err) {
+      // The database cannot be reached: DatabaseOutage says so once, not a line per webhook refused.
+      if (!(err instanceof StorageUnavailableError) && (await this.outage.unreachable(err))) {
+        throw new StorageUnavailableError();
+      }
+      throw err;
+    }
     if (stored < events.length) {
       this.logger.log(
         { duplicates: events.length - stored, ids: events.map((e) => e.webhookEventId) },

@@ -4,6 +4,8 @@
  */
 export abstract class DomainError extends Error {
   abstract readonly status: number;
+  /** False where something else reports the condition once (a stalled store): no line per request. */
+  readonly logEachRequest: boolean = true;
   constructor(message: string) {
     super(message);
     this.name = new.target.name;

@@ -1,5 +1,6 @@
 import { ArgumentsHost, BadRequestException, Logger, NotFoundException } from '@nestjs/common';
 import { ChannelNotFoundError, PermissionDeniedError } from '../errors/domain.errors';
+import { StorageUnavailableError, WebhookNotConfiguredError } from '../../webhook/webhook.errors';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 
 function run(exception: unknown) {
@@ -35,6 +36,18 @@ describe('AllExceptionsFilter', () => {
     expect(out).toEqual({ status: 500, body: { error: 'Internal server error' } });
     expect(JSON.stringify(out.body)).not.toContain('ER_ACCESS_DENIED');
     expect(Logger.prototype.error).toHaveBeenCalled();
+  });
+
+  it('logs a refused request once per request, unless its condition is reported once elsewhere', () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    expect(run(new WebhookNotConfiguredError()).status).toBe(503);
+    expect(warn).toHaveBeenCalledTimes(1);
+    // A stalled store: StoreDeadline logs its start and end, not each of the webhooks it refuses.
+    expect(run(new StorageUnavailableError())).toEqual({
+      status: 503,
+      body: { error: 'Storage unavailable; redeliver the webhook later' },
+    });
+    expect(warn).toHaveBeenCalledTimes(1);
   });
 
   it('answers the first validation message', () => {

@@ -28,7 +28,8 @@ export function describeAndLog(exception: unknown, logger: Logger): { status: nu
   if (described.status < 500) return described;
   if (exception instanceof DomainError) {
     // An expected condition (LINE not configured, for example): its message says it all.
-    logger.warn({ status: described.status, error: described.message }, 'Request refused');
+    if (exception.logEachRequest)
+      logger.warn({ status: described.status, error: described.message }, 'Request refused');
   } else {
     logger.error({ err: exception }, 'Request failed');
   }
