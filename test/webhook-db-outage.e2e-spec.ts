@@ -21,6 +21,23 @@ const DEADLINE_MARGIN_MS = 300;
 const AT_ONCE_MS = 250;
 const STORAGE_UNAVAILABLE = { error: 'Storage unavailable; redeliver the webhook later' };
 
+/** A fresh MySQL database, the app's URL to it through a TCP proxy, and a connection straight to it. */
+async function proxiedDatabase(): Promise<{
+  db: TestDatabase;
+  proxy: TcpProxy;
+  proxied: string;
+  direct: Connection;
+}> {
+  const db = await createTestDatabase();
+  const server = new URL(process.env.TEST_MYSQL_URL!);
+  const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 3306) });
+  const proxied = new URL(db.url!);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(proxy.port);
+  const direct = await createConnection({ uri: db.url!, timezone: 'Z' });
+  return { db, proxy, proxied: proxied.toString(), direct };
+}
+
 if (testDbKind() === 'sqlite') {
   describe('database outage (MySQL/MariaDB only: SQLite is a file in the process, there is no connection to lose)', () => {
     it('has no database server to lose on SQLite', () => {
@@ -51,18 +68,13 @@ if (testDbKind() === 'mysql') {
 
     beforeAll(async () => {
       fake = await FakeLine.start();
-      db = await createTestDatabase();
-      const server = new URL(process.env.TEST_MYSQL_URL!);
-      proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 3306) });
-      const proxied = new URL(db.url!);
-      proxied.hostname = '127.0.0.1';
-      proxied.port = String(proxy.port);
-      direct = await createConnection({ uri: db.url!, timezone: 'Z' });
+      let proxied: string;
+      ({ db, proxy, proxied, direct } = await proxiedDatabase());
       w = await startWorld(
         {
           db,
           env: {
-            DATABASE_URL: proxied.toString(),
+            DATABASE_URL: proxied,
             WEBHOOK_RETRY_BASE_MS: '200',
             WEBHOOK_RETRY_MAX_MS: '1000',
             WEBHOOK_POLL_INTERVAL_MS: '500',
@@ -424,18 +436,13 @@ if (testDbKind() === 'mysql') {
         });
       }
       fake = await FakeLine.start();
-      db = await createTestDatabase();
-      const server = new URL(process.env.TEST_MYSQL_URL!);
-      proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 3306) });
-      const proxied = new URL(db.url!);
-      proxied.hostname = '127.0.0.1';
-      proxied.port = String(proxy.port);
-      direct = await createConnection({ uri: db.url!, timezone: 'Z' });
+      let proxied: string;
+      ({ db, proxy, proxied, direct } = await proxiedDatabase());
       t = await createTestApp({
         db,
         lineBaseUrl: fake.url,
         env: {
-          DATABASE_URL: proxied.toString(),
+          DATABASE_URL: proxied,
           WEBHOOK_REORDER_WINDOW_MS: '0',
           WEBHOOK_RETRY_BASE_MS: String(RETRY_BASE_MS),
           WEBHOOK_RETRY_MAX_MS: String(RETRY_MAX_MS),
