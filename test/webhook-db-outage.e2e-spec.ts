@@ -5,6 +5,7 @@ import { api, AssistantWorld, newGroup, startWorld } from './assistant-support';
 import { makeTextEvent, randomUserId, redeliver, TextEvent } from './fake-line/events';
 import { FakeLine } from './fake-line/fake-line';
 import { postWebhook } from './fake-line/webhook';
+import { DatabaseOutage } from '../src/webhook/database-outage';
 import { EventDispatcher } from '../src/webhook/event-dispatcher';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 import { createTestApp, TestApp } from './support/test-app';
@@ -15,10 +16,13 @@ import { waitFor } from './support/wait-for';
 const REFUSED_WITHIN_MS = 5000;
 /** WEBHOOK_STORE_TIMEOUT_MS, its default: a webhook not stored by then is answered 503. */
 const STORE_TIMEOUT_MS = 1500;
-/** What a 503 at the deadline may take past it (the deadline's timer, the answer on loopback). */
-const DEADLINE_MARGIN_MS = 300;
-/** "At once": a webhook refused while the store is stalled is not queued behind it. */
-const AT_ONCE_MS = 250;
+/**
+ * What a 503 at the deadline may take past it (the deadline's timer, the answer on loopback), with
+ * room for a loaded 2-core CI machine: it still tells a 503 at the deadline from a webhook held.
+ */
+const DEADLINE_MARGIN_MS = 1000;
+/** "At once": a webhook refused while the store is stalled is not queued behind it (half the deadline). */
+const AT_ONCE_MS = 750;
 const STORAGE_UNAVAILABLE = { error: 'Storage unavailable; redeliver the webhook later' };
 
 /** A fresh MySQL database, the app's URL to it through a TCP proxy, and a connection straight to it. */
@@ -509,8 +513,9 @@ if (testDbKind() === 'mysql') {
 
       // Chat by chat, every WEBHOOK_RETRY_BASE_MS, it was ~880 here (CHATS * CUT_MS / RETRY_BASE_MS
       // is 1,000). Now: the events under way at the cut, each failing once, the checks of the backoff,
-      // and the write-behind's flushes of what those events had finished.
-      expect(attempts).toBeLessThanOrEqual(concurrency + checksWithin(CUT_MS) + 4);
+      // and the write-behind's flushes of what those events had finished (4 measured; a loaded machine
+      // spreads the failures over more of its 50 ms windows, hence the room).
+      expect(attempts).toBeLessThanOrEqual(concurrency + checksWithin(CUT_MS) + 16);
 
       await waitFor(
         async () => {
@@ -522,10 +527,6 @@ if (testDbKind() === 'mysql') {
         { timeoutMs: 30_000, what: 'every event to be processed' },
       );
       const resumedMs = Date.now() - restoredAt;
-      console.log(
-        `outage of ${CUT_MS} ms, ${CHATS} chats: ${attempts} connection attempts during it, ` +
-          `every event processed ${resumedMs} ms after it`,
-      );
       // The next check after the restore comes within one pause, at most WEBHOOK_RETRY_MAX_MS.
       expect(resumedMs).toBeLessThan(RETRY_MAX_MS + 5000);
 
@@ -550,5 +551,71 @@ if (testDbKind() === 'mysql') {
       expect(logged.filter((l) => /^Database/.test(l.message)).map((l) => l.level)).toEqual(['warn', 'log']);
       expect(logged.find((l) => l.level === 'log')?.message).toMatch(/^Database reachable again/);
     }, 90_000);
+  });
+}
+
+if (testDbKind() === 'mysql') {
+  describe('database outage on MySQL: a process with its worker off', () => {
+    let fake: FakeLine;
+    let db: TestDatabase;
+    let proxy: TcpProxy;
+    let t: TestApp;
+    let direct: Connection;
+
+    beforeAll(async () => {
+      fake = await FakeLine.start();
+      let proxied: string;
+      ({ db, proxy, proxied, direct } = await proxiedDatabase());
+      t = await createTestApp({
+        db,
+        lineBaseUrl: fake.url,
+        env: {
+          DATABASE_URL: proxied,
+          // Another instance processes; this one only receives (README, several instances).
+          WEBHOOK_WORKER: 'off',
+          WEBHOOK_RETRY_BASE_MS: '200',
+          WEBHOOK_RETRY_MAX_MS: '1000',
+        },
+      });
+    });
+    afterAll(async () => {
+      proxy?.restore();
+      await t?.close();
+      await direct?.end();
+      await proxy?.close();
+      await db?.drop();
+      await fake?.stop();
+    });
+
+    it('still processes nothing once the database is back (the other instance would act on the same rows)', async () => {
+      const { id: groupId } = fake.addGroup({ members: [{ userId: randomUserId(), displayName: 'A' }] });
+      const before = makeTextEvent({ groupId, userId: randomUserId(), text: 'before' });
+      await postWebhook(t, [before]).expect(200);
+
+      proxy.cut();
+      await postWebhook(t, [makeTextEvent({ groupId, userId: randomUserId(), text: 'during' })]).expect(503);
+      const outage = t.app.get(DatabaseOutage);
+      await waitFor(() => outage.down, { what: 'the outage to be confirmed' });
+      proxy.restore();
+      await waitFor(() => !outage.down, {
+        timeoutMs: 10_000,
+        what: 'the database to answer its check again',
+      });
+      const after = makeTextEvent({ groupId, userId: randomUserId(), text: 'after' });
+      await postWebhook(t, [after]).expect(200);
+
+      // Time for a worker to have read and processed them (its poll would be 1 s; it runs in ms).
+      await sleep(2000);
+      const [rows] = await direct.query<RowDataPacket[]>(
+        'SELECT webhook_event_id AS id, state, attempts FROM webhook_events WHERE webhook_event_id IN (?, ?)',
+        [before.webhookEventId, after.webhookEventId],
+      );
+      expect(rows.map((r) => [r.state, Number(r.attempts)])).toEqual([
+        ['pending', 0],
+        ['pending', 0],
+      ]);
+      // Processing would have read the new group and its senders from LINE.
+      expect(fake.requests).toEqual([]);
+    }, 60_000);
   });
 }

@@ -13,14 +13,17 @@ describe('DatabaseOutage', () => {
 
   /** A database that answers while `up`, and every check made of it. */
   const world = (up = false) => {
-    const state = { up, checks: [] as number[], recovered: 0 };
+    const state = { up, hang: false, checks: [] as number[], recovered: 0 };
     const logger = { warn: jest.fn(), log: jest.fn(), debug: jest.fn() };
     const outage = new DatabaseOutage({
       baseMs: 100,
       maxMs: 1000,
       logger,
+      pingTimeoutMs: 500,
       ping: async () => {
         state.checks.push(Date.now());
+        // A stalled network: mysql2 neither answers nor fails.
+        if (state.hang) return new Promise(() => undefined);
         if (!state.up) throw connectionReset();
       },
     });
@@ -31,6 +34,29 @@ describe('DatabaseOutage', () => {
   const flushPromises = async () => {
     for (let i = 0; i < 5; i++) await Promise.resolve();
   };
+
+  it('counts a check not answered within its timeout as unreachable, so that nothing waits on it for good', async () => {
+    const { state, logger, outage } = world(true);
+    state.hang = true;
+    const answer = outage.unreachable(connectionReset());
+    let settled: boolean | undefined;
+    void answer.then((v) => (settled = v));
+    jest.advanceTimersByTime(499);
+    await flushPromises();
+    expect(settled).toBeUndefined();
+    jest.advanceTimersByTime(1);
+    for (let i = 0; i < 4; i++) await flushPromises(); // the race, the check and their finally steps
+    expect(settled).toBe(true);
+    expect(outage.down).toBe(true);
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    // The network comes back: the next check answers and the worker resumes.
+    state.hang = false;
+    jest.advanceTimersByTime(100);
+    for (let i = 0; i < 4; i++) await flushPromises();
+    expect(outage.down).toBe(false);
+    expect(state.recovered).toBe(1);
+    outage.stop();
+  });
 
   it('leaves every other error to the caller, without a check', async () => {
     const { state, outage } = world();

@@ -4,6 +4,8 @@ import { errorSummary } from './inbox-retry';
 
 /** The longest pause between two checks of an unreachable database (or WEBHOOK_RETRY_MAX_MS, if shorter). */
 export const OUTAGE_CHECK_MAX_MS = 30_000;
+/** How long a check may take before it counts as unreachable (as long as /health's). */
+export const OUTAGE_PING_TIMEOUT_MS = 2000;
 
 export interface DatabaseOutageOptions {
   /** First pause between checks; doubles after each failed one up to `maxMs`. */
@@ -11,6 +13,11 @@ export interface DatabaseOutageOptions {
   maxMs: number;
   /** One cheap statement: resolves once the database answers. */
   ping: () => Promise<unknown>;
+  /**
+   * A check not answered by then counts as unreachable: on a silently stalled network mysql2 waits
+   * for good, and every chat and scan waiting on the shared check would wait with it.
+   */
+  pingTimeoutMs: number;
   logger?: Pick<Logger, 'warn' | 'log' | 'debug'>;
 }
 
@@ -86,7 +93,7 @@ export class DatabaseOutage {
 
   private async ping(cause: unknown): Promise<boolean> {
     try {
-      await this.options.ping();
+      await this.pingWithin();
     } catch (err) {
       // Any other answer (a closed pool at shutdown) is not an outage.
       if (isDatabaseUnreachable(err)) {
@@ -96,6 +103,18 @@ export class DatabaseOutage {
     }
     if (this.down) this.recovered();
     return true;
+  }
+
+  private pingWithin(): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Shaped as mysql2's own connection timeout, so that it classifies as one.
+        reject(Object.assign(new Error('Database check timed out'), { code: 'ETIMEDOUT', fatal: true }));
+      }, this.options.pingTimeoutMs);
+      timer.unref();
+    });
+    return Promise.race([this.options.ping(), timeout]).finally(() => clearTimeout(timer));
   }
 
   private failed(err: unknown): void {

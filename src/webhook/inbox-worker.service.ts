@@ -95,6 +95,8 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
     this.maxStalled = config.get('database', { infer: true }).type === 'sqlite' ? MAX_STALLED : 0;
     // Writes what waited in the write-behind, finds every chat with work, and starts the ready ones.
     outage.onRecovered(() => {
+      // A process with its worker off (WEBHOOK_WORKER=off, another instance processes) only noticed.
+      if (!this.started || this.stopping) return;
       void this.scan();
       this.schedulePump();
     });
@@ -186,7 +188,7 @@ export class InboxWorker implements InboxProcessor, OnApplicationBootstrap, OnMo
 
   /** Finds every chat with due work (start-up, work not signalled in-process, due retries). */
   private async scan(): Promise<void> {
-    if (this.stopping || this.scanning || this.outage.down) return;
+    if (!this.started || this.stopping || this.scanning || this.outage.down) return;
     this.scanning = true;
     try {
       const now = Date.now();

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import type { Settings } from '../config/settings';
 import { sqliteFile } from '../database/sqlite-connection';
 import { WalSync } from '../database/wal-sync';
-import { DatabaseOutage, OUTAGE_CHECK_MAX_MS } from './database-outage';
+import { DatabaseOutage, OUTAGE_CHECK_MAX_MS, OUTAGE_PING_TIMEOUT_MS } from './database-outage';
 import { InboxBacklog } from './inbox-backlog';
 import { InboxEvent } from './inbox-event.entity';
 import { InboxEventRunner } from './inbox-event-runner';
@@ -46,6 +46,7 @@ import { WebhookService } from './webhook.service';
           baseMs: retryBaseMs,
           maxMs: Math.max(retryBaseMs, Math.min(retryMaxMs, OUTAGE_CHECK_MAX_MS)),
           ping: () => ds.query('SELECT 1'),
+          pingTimeoutMs: OUTAGE_PING_TIMEOUT_MS,
         });
       },
     },

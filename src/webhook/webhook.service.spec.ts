@@ -60,6 +60,7 @@ function world(database: 'mysql' | 'sqlite') {
   const outage = new DatabaseOutage({
     baseMs: 100,
     maxMs: 1000,
+    pingTimeoutMs: 1000,
     ping: async () => {
       pings.count++;
       if (!pings.answer) throw unreachable();
@@ -175,7 +176,7 @@ describe('WebhookService: a database that cannot be reached', () => {
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn']));
 
-  it('answers 503 once the outage is confirmed, and any other failure as it was', async () => {
+  it('answers 503 at once for a database that cannot be reached, has the outage confirmed once, and any other failure as it was', async () => {
     const { store, receive, outage, pings } = world('mysql');
     pings.answer = false;
     const first = receive(['e1']);
@@ -202,15 +203,25 @@ describe('WebhookService: a database that cannot be reached', () => {
     outage.stop();
   });
 
-  it('answers the error as it was when the check finds the database answering (one connection lost)', async () => {
-    const { store, receive, outage, pings } = world('mysql');
-    const err = unreachable();
+  it('does not wait for the check to answer: a check that hangs (a stalled network) still gets a 503 at once', async () => {
+    const { store, receive, outage } = world('mysql');
+    const hung = jest.spyOn(outage, 'unreachable').mockReturnValue(new Promise<boolean>(() => undefined));
     const r = receive(['e1']);
     await turn();
-    store.calls[0].fail(err);
+    store.calls[0].fail(unreachable());
+    await turn();
+    expect(hung).toHaveBeenCalledTimes(1);
+    expect(r.error).toBeInstanceOf(StorageUnavailableError);
+  });
+
+  it('leaves the worker running when the check finds the database answering (one connection lost)', async () => {
+    const { store, receive, outage, pings } = world('mysql');
+    const r = receive(['e1']);
+    await turn();
+    store.calls[0].fail(unreachable());
     await turn();
     expect(pings.count).toBe(1);
-    expect(r.error).toBe(err);
+    expect(r.error).toBeInstanceOf(StorageUnavailableError);
     expect(outage.down).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Settings } from '../config/settings';
 import { WalSync } from '../database/wal-sync';
+import { isDatabaseUnreachable } from '../database/db-errors';
 import { DatabaseOutage } from './database-outage';
 import { InboxBacklog } from './inbox-backlog';
 import { INBOX_PROCESSOR, InboxProcessor } from './inbox-processor';
@@ -66,8 +67,10 @@ export class WebhookService {
     try {
       stored = this.deadline ? await this.deadline.within(this.insert(events)) : await this.insert(events);
     } catch (err) {
-      // The database cannot be reached: DatabaseOutage says so once, not a line per webhook refused.
-      if (!(err instanceof StorageUnavailableError) && (await this.outage.unreachable(err))) {
+      // The database cannot be reached: answered at once (LINE waits 2 s, a check may take as long);
+      // DatabaseOutage confirms it off the answer's path and says so once, not a line per webhook.
+      if (!(err instanceof StorageUnavailableError) && isDatabaseUnreachable(err)) {
+        void this.outage.unreachable(err);
         throw new StorageUnavailableError();
       }
       throw err;
