@@ -25,13 +25,19 @@ const DEADLINE_MARGIN_MS = 1000;
 const AT_ONCE_MS = 750;
 const STORAGE_UNAVAILABLE = { error: 'Storage unavailable; redeliver the webhook later' };
 
-/** A fresh MySQL database, the app's URL to it through a TCP proxy, and a connection straight to it. */
-async function proxiedDatabase(): Promise<{
+interface ProxiedDatabase {
   db: TestDatabase;
   proxy: TcpProxy;
+  /** The app's DATABASE_URL: through the proxy. */
   proxied: string;
+  /** Straight to the server, past the proxy: reads while the app's connection is cut. */
   direct: Connection;
-}> {
+  /** Closes `app`, then drops all of it; the proxy lets the app through first, or its pool could not close. */
+  closeAfter(app: { close(): Promise<void> } | undefined): Promise<void>;
+}
+
+/** A fresh MySQL database, the app's URL to it through a TCP proxy, and a connection straight to it. */
+async function proxiedDatabase(): Promise<ProxiedDatabase> {
   const db = await createTestDatabase();
   const server = new URL(process.env.TEST_MYSQL_URL!);
   const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port || 3306) });
@@ -39,7 +45,19 @@ async function proxiedDatabase(): Promise<{
   proxied.hostname = '127.0.0.1';
   proxied.port = String(proxy.port);
   const direct = await createConnection({ uri: db.url!, timezone: 'Z' });
-  return { db, proxy, proxied: proxied.toString(), direct };
+  return {
+    db,
+    proxy,
+    proxied: proxied.toString(),
+    direct,
+    async closeAfter(app) {
+      proxy.restore();
+      await app?.close();
+      await direct.end();
+      await proxy.close();
+      await db.drop();
+    },
+  };
 }
 
 if (testDbKind() === 'sqlite') {
@@ -53,6 +71,7 @@ if (testDbKind() === 'sqlite') {
 if (testDbKind() === 'mysql') {
   describe('database outage on MySQL: the connection goes away and comes back while the service runs', () => {
     let fake: FakeLine;
+    let pd: ProxiedDatabase;
     let db: TestDatabase;
     let proxy: TcpProxy;
     let w: AssistantWorld;
@@ -72,13 +91,13 @@ if (testDbKind() === 'mysql') {
 
     beforeAll(async () => {
       fake = await FakeLine.start();
-      let proxied: string;
-      ({ db, proxy, proxied, direct } = await proxiedDatabase());
+      pd = await proxiedDatabase();
+      ({ db, proxy, direct } = pd);
       w = await startWorld(
         {
           db,
           env: {
-            DATABASE_URL: proxied,
+            DATABASE_URL: pd.proxied,
             WEBHOOK_RETRY_BASE_MS: '200',
             WEBHOOK_RETRY_MAX_MS: '1000',
             WEBHOOK_POLL_INTERVAL_MS: '500',
@@ -112,11 +131,7 @@ if (testDbKind() === 'mysql') {
         .expect(201);
     });
     afterAll(async () => {
-      proxy?.restore();
-      await w?.close();
-      await direct?.end();
-      await proxy?.close();
-      await db?.drop();
+      await pd?.closeAfter(w);
       await fake?.stop();
     });
 
@@ -408,6 +423,7 @@ if (testDbKind() === 'mysql') {
     const RETRY_BASE_MS = 200;
     const RETRY_MAX_MS = 1000;
     let fake: FakeLine;
+    let pd: ProxiedDatabase;
     let db: TestDatabase;
     let proxy: TcpProxy;
     let t: TestApp;
@@ -440,13 +456,13 @@ if (testDbKind() === 'mysql') {
         });
       }
       fake = await FakeLine.start();
-      let proxied: string;
-      ({ db, proxy, proxied, direct } = await proxiedDatabase());
+      pd = await proxiedDatabase();
+      ({ db, proxy, direct } = pd);
       t = await createTestApp({
         db,
         lineBaseUrl: fake.url,
         env: {
-          DATABASE_URL: proxied,
+          DATABASE_URL: pd.proxied,
           WEBHOOK_REORDER_WINDOW_MS: '0',
           WEBHOOK_RETRY_BASE_MS: String(RETRY_BASE_MS),
           WEBHOOK_RETRY_MAX_MS: String(RETRY_MAX_MS),
@@ -476,11 +492,7 @@ if (testDbKind() === 'mysql') {
       );
     });
     afterAll(async () => {
-      proxy?.restore();
-      await t?.close();
-      await direct?.end();
-      await proxy?.close();
-      await db?.drop();
+      await pd?.closeAfter(t);
       await fake?.stop();
       jest.restoreAllMocks();
     });
@@ -557,6 +569,7 @@ if (testDbKind() === 'mysql') {
 if (testDbKind() === 'mysql') {
   describe('database outage on MySQL: a process with its worker off', () => {
     let fake: FakeLine;
+    let pd: ProxiedDatabase;
     let db: TestDatabase;
     let proxy: TcpProxy;
     let t: TestApp;
@@ -564,13 +577,13 @@ if (testDbKind() === 'mysql') {
 
     beforeAll(async () => {
       fake = await FakeLine.start();
-      let proxied: string;
-      ({ db, proxy, proxied, direct } = await proxiedDatabase());
+      pd = await proxiedDatabase();
+      ({ db, proxy, direct } = pd);
       t = await createTestApp({
         db,
         lineBaseUrl: fake.url,
         env: {
-          DATABASE_URL: proxied,
+          DATABASE_URL: pd.proxied,
           // Another instance processes; this one only receives (README, several instances).
           WEBHOOK_WORKER: 'off',
           WEBHOOK_RETRY_BASE_MS: '200',
@@ -579,11 +592,7 @@ if (testDbKind() === 'mysql') {
       });
     });
     afterAll(async () => {
-      proxy?.restore();
-      await t?.close();
-      await direct?.end();
-      await proxy?.close();
-      await db?.drop();
+      await pd?.closeAfter(t);
       await fake?.stop();
     });
 
