@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { withinTime } from '../common/within-time';
 import { isDatabaseUnreachable } from '../database/db-errors';
 import { errorSummary } from './inbox-retry';
 
@@ -93,7 +94,10 @@ export class DatabaseOutage {
 
   private async ping(cause: unknown): Promise<boolean> {
     try {
-      await this.pingWithin();
+      await withinTime(this.options.ping(), this.options.pingTimeoutMs, () =>
+        // Shaped as mysql2's own connection timeout, so that it classifies as one.
+        Object.assign(new Error('Database check timed out'), { code: 'ETIMEDOUT', fatal: true }),
+      );
     } catch (err) {
       // Any other answer (a closed pool at shutdown) is not an outage.
       if (isDatabaseUnreachable(err)) {
@@ -103,18 +107,6 @@ export class DatabaseOutage {
     }
     if (this.down) this.recovered();
     return true;
-  }
-
-  private pingWithin(): Promise<unknown> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        // Shaped as mysql2's own connection timeout, so that it classifies as one.
-        reject(Object.assign(new Error('Database check timed out'), { code: 'ETIMEDOUT', fatal: true }));
-      }, this.options.pingTimeoutMs);
-      timer.unref();
-    });
-    return Promise.race([this.options.ping(), timeout]).finally(() => clearTimeout(timer));
   }
 
   private failed(err: unknown): void {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { webhook } from '@line/bot-sdk';
+import { withinTime } from '../common/within-time';
 import type { Settings, WebhookSettings } from '../config/settings';
 import { DatabaseOutage } from './database-outage';
 import { EventDispatcher, PendingWrite } from './event-dispatcher';
@@ -106,14 +107,8 @@ export class InboxEventRunner {
    * the ones recorded as finished).
    */
   private withinDeadline(dispatched: Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
     const ms = this.settings.eventTimeoutMs;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new EventTimeoutError(ms)), ms);
-      // A handler that never finishes must not keep a stopping process alive for the deadline.
-      timer.unref();
-    });
-    return Promise.race([dispatched, deadline]).finally(() => clearTimeout(timer));
+    return withinTime(dispatched, ms, () => new EventTimeoutError(ms));
   }
 
   private async finish(
